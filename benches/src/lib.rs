@@ -1,0 +1,1 @@
+//! Shared helpers for oneshot's benchmarks (filled by the benchmarks issue).

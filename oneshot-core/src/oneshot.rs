@@ -1,0 +1,144 @@
+//! The [`OneShot`] facade: policy checks, sealing and the store in one place.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use zeroize::Zeroizing;
+
+use crate::claim::Claim;
+use crate::envelope::{open, seal, validate_envelope};
+use crate::error::{Error, ParseError, PolicyError};
+use crate::id::SecretId;
+use crate::key::SecretKey;
+use crate::link::build_link;
+use crate::policy::Policy;
+use crate::store::SecretStore;
+
+/// Shares and reveals one-time secrets over any [`SecretStore`].
+///
+/// Two ways to use it:
+///
+/// - In one process that holds the plaintext: [`share`](Self::share) seals and
+///   stores, [`reveal`](Self::reveal) takes and opens.
+/// - On a server whose clients encrypt themselves (the web page, the CLI):
+///   [`store_envelope`](Self::store_envelope) and
+///   [`take_by_claim`](Self::take_by_claim), which never see a key.
+#[derive(Debug, Clone)]
+pub struct OneShot<S> {
+    store: S,
+    policy: Policy,
+}
+
+/// A secret just shared: its key (for the link), id and expiry.
+pub struct Share {
+    key: SecretKey,
+    id: SecretId,
+    expires_at: SystemTime,
+}
+
+impl Share {
+    /// The key to hand to the reader, inside a link.
+    pub fn key(&self) -> &SecretKey {
+        &self.key
+    }
+
+    /// The id the envelope is stored under (not secret).
+    pub fn id(&self) -> SecretId {
+        self.id
+    }
+
+    /// When the store will drop the secret if nobody takes it.
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// The link `<base>#<key>`; see [`crate::link::build_link`].
+    pub fn link(&self, base: &str) -> Result<Zeroizing<String>, ParseError> {
+        build_link(base, &self.key)
+    }
+}
+
+impl fmt::Debug for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Share")
+            .field("key", &self.key)
+            .field("id", &self.id)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+impl<S: SecretStore> OneShot<S> {
+    /// A facade with the default [`Policy`].
+    pub fn new(store: S) -> Self {
+        Self {
+            store,
+            policy: Policy::default(),
+        }
+    }
+
+    /// A facade with a custom policy, checked for consistency.
+    pub fn with_policy(store: S, policy: Policy) -> Result<Self, PolicyError> {
+        policy.validate()?;
+        Ok(Self { store, policy })
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The limits in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Seals `body` under a fresh key and stores it for `ttl` (or the policy's
+    /// default). The returned [`Share`] holds the key for the link.
+    pub async fn share(&self, body: &[u8], ttl: Option<Duration>) -> Result<Share, Error> {
+        self.policy.check_body(body.len())?;
+        let ttl = self.policy.resolve_ttl(ttl)?;
+        let key = SecretKey::generate()?;
+        let id = key.id();
+        let envelope = seal(&key, body)?;
+        let expires_at = SystemTime::now() + ttl;
+        self.store.put_with_ttl(&id, &envelope, ttl).await?;
+        Ok(Share {
+            key,
+            id,
+            expires_at,
+        })
+    }
+
+    /// Takes the secret for `key` and decrypts it. `Ok(None)` means there is
+    /// nothing to reveal: never created, expired or already read. A wrong key
+    /// derives a different id, so it finds nothing and burns nothing.
+    pub async fn reveal(&self, key: &SecretKey) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+        let Some(envelope) = self.store.take(&key.id()).await? else {
+            return Ok(None);
+        };
+        open(key, &envelope).map(Some).map_err(Error::Open)
+    }
+
+    /// Stores an envelope sealed by a client, after checking its shape and its
+    /// size against the policy. Returns when it will expire.
+    pub async fn store_envelope(
+        &self,
+        id: &SecretId,
+        envelope: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<SystemTime, Error> {
+        self.policy.check_envelope(envelope.len())?;
+        validate_envelope(envelope).map_err(Error::InvalidEnvelope)?;
+        let ttl = self.policy.resolve_ttl(ttl)?;
+        let expires_at = SystemTime::now() + ttl;
+        self.store.put_with_ttl(id, envelope, ttl).await?;
+        Ok(expires_at)
+    }
+
+    /// Takes the envelope whose id the claim derives. Knowing only an id is not
+    /// enough to take anything.
+    pub async fn take_by_claim(&self, claim: &Claim) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.store.take(&claim.id()).await?)
+    }
+}

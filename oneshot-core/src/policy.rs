@@ -1,0 +1,129 @@
+//! Limits a [`OneShot`](crate::OneShot) enforces before anything reaches a store.
+
+use std::time::Duration;
+
+use crate::envelope::envelope_len;
+use crate::error::{Error, PolicyError};
+
+/// Size and lifetime limits (FORMAT-v1 §7).
+///
+/// Defaults: bodies up to 64 KiB, lifetimes from 1 minute to 72 hours, 24 hours
+/// when none is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    max_body_bytes: usize,
+    min_ttl: Duration,
+    max_ttl: Duration,
+    default_ttl: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            min_ttl: Duration::from_secs(60),
+            max_ttl: Duration::from_secs(72 * 3600),
+            default_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl Policy {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the largest secret accepted, in bytes.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+
+    /// Sets the shortest and longest lifetimes accepted.
+    #[must_use]
+    pub fn with_ttl_range(mut self, min: Duration, max: Duration) -> Self {
+        self.min_ttl = min;
+        self.max_ttl = max;
+        self
+    }
+
+    /// Sets the lifetime used when none is asked for.
+    #[must_use]
+    pub fn with_default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// The largest secret accepted, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// The shortest lifetime accepted.
+    pub fn min_ttl(&self) -> Duration {
+        self.min_ttl
+    }
+
+    /// The longest lifetime accepted.
+    pub fn max_ttl(&self) -> Duration {
+        self.max_ttl
+    }
+
+    /// The lifetime used when none is asked for.
+    pub fn default_ttl(&self) -> Duration {
+        self.default_ttl
+    }
+
+    /// The longest envelope that a body within the limit can produce.
+    pub fn max_envelope_bytes(&self) -> usize {
+        envelope_len(self.max_body_bytes).unwrap_or(usize::MAX)
+    }
+
+    /// Checks that the limits are consistent.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let ordered = self.min_ttl <= self.default_ttl && self.default_ttl <= self.max_ttl;
+        if self.min_ttl < Duration::from_millis(1) || !ordered {
+            return Err(PolicyError::TtlBounds);
+        }
+        if envelope_len(self.max_body_bytes).is_none() {
+            return Err(PolicyError::BodyLimit);
+        }
+        Ok(())
+    }
+
+    /// The lifetime to use for a request: the default for `None`, otherwise
+    /// the requested one if it is within bounds.
+    pub fn resolve_ttl(&self, requested: Option<Duration>) -> Result<Duration, Error> {
+        let ttl = requested.unwrap_or(self.default_ttl);
+        if ttl < self.min_ttl || ttl > self.max_ttl {
+            return Err(Error::TtlOutOfRange {
+                ttl,
+                min: self.min_ttl,
+                max: self.max_ttl,
+            });
+        }
+        Ok(ttl)
+    }
+
+    /// Checks a body's size against the limit.
+    pub fn check_body(&self, size: usize) -> Result<(), Error> {
+        if size > self.max_body_bytes {
+            return Err(Error::BodyTooLarge {
+                size,
+                max: self.max_body_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks an envelope's size against the longest an allowed body produces.
+    pub fn check_envelope(&self, size: usize) -> Result<(), Error> {
+        let max = self.max_envelope_bytes();
+        if size > max {
+            return Err(Error::EnvelopeTooLarge { size, max });
+        }
+        Ok(())
+    }
+}

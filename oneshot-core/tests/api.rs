@@ -1,0 +1,268 @@
+//! Behaviour of keys, links, ids, errors and the `OneShot` facade.
+
+use std::time::Duration;
+
+use oneshot_core::link::{build_link, parse_key};
+use oneshot_core::{
+    Claim, Error, OneShot, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey,
+    SecretStore, StoreError, open, seal,
+};
+
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+#[test]
+fn key_debug_and_errors_never_show_secrets() {
+    let key = SecretKey::from_b64u(KEY).unwrap();
+    assert_eq!(format!("{key:?}"), "SecretKey([REDACTED])");
+    assert_eq!(format!("{:?}", key.claim()), "Claim([REDACTED])");
+    let bad = format!("{KEY}!");
+    let err = parse_key(&bad).unwrap_err();
+    assert!(
+        !format!("{err} {err:?}").contains(&KEY[..10]),
+        "error repeats the input"
+    );
+}
+
+#[test]
+fn parse_key_accepts_links_and_bare_keys_with_whitespace() {
+    let key = SecretKey::from_b64u(KEY).unwrap();
+    for input in [
+        KEY.to_string(),
+        format!(" \t{KEY}\n"),
+        format!("https://x.example/s#{KEY}"),
+        format!("  http://127.0.0.1:3000/s#{KEY}  "),
+    ] {
+        assert_eq!(parse_key(&input).unwrap(), key, "{input:?}");
+    }
+}
+
+#[test]
+fn parse_key_rejects_non_canonical_and_wrong_lengths() {
+    // Same bytes, nonzero trailing bits: "8" → "9" changes only the unused low bits.
+    let non_canonical = format!("{}9", &KEY[..42]);
+    assert!(matches!(
+        parse_key(&non_canonical),
+        Err(ParseError::Encoding { .. })
+    ));
+    assert!(matches!(
+        parse_key(&format!("{KEY}=")),
+        Err(ParseError::Length { .. })
+    ));
+    assert!(matches!(
+        parse_key(&KEY[..42]),
+        Err(ParseError::Length { .. })
+    ));
+    assert!(matches!(
+        parse_key(&format!("{}+", &KEY[..42])),
+        Err(ParseError::Encoding { .. })
+    ));
+    assert!(matches!(
+        parse_key(&format!("https://x/s#{KEY}&x")),
+        Err(ParseError::Length { .. })
+    ));
+    assert!(matches!(parse_key(""), Err(ParseError::Length { .. })));
+}
+
+#[test]
+fn links_need_a_clean_base() {
+    let key = SecretKey::from_b64u(KEY).unwrap();
+    assert_eq!(
+        build_link("https://x.example/s", &key).unwrap().as_str(),
+        format!("https://x.example/s#{KEY}")
+    );
+    for base in ["", "https://x/s#frag", "https://x/ s"] {
+        assert!(
+            matches!(build_link(base, &key), Err(ParseError::LinkBase(_))),
+            "{base:?}"
+        );
+    }
+}
+
+#[test]
+fn ids_are_strict_lowercase_hex() {
+    let id: SecretId = "9ac0d38af7c3e8adfc1b2abc1d445d21".parse().unwrap();
+    assert_eq!(id.to_string(), "9ac0d38af7c3e8adfc1b2abc1d445d21");
+    assert_eq!(
+        format!("{id:?}"),
+        "SecretId(9ac0d38af7c3e8adfc1b2abc1d445d21)"
+    );
+    assert!(
+        "9AC0D38AF7C3E8ADFC1B2ABC1D445D21"
+            .parse::<SecretId>()
+            .is_err()
+    );
+    assert!(
+        "9ac0d38af7c3e8adfc1b2abc1d445d2"
+            .parse::<SecretId>()
+            .is_err()
+    );
+    assert!(
+        "9ac0d38af7c3e8adfc1b2abc1d445d2g"
+            .parse::<SecretId>()
+            .is_err()
+    );
+}
+
+#[test]
+fn claims_round_trip_and_derive_the_id() {
+    let key = SecretKey::from_b64u(KEY).unwrap();
+    let claim = Claim::from_b64u(&key.claim().to_b64u()).unwrap();
+    assert_eq!(claim, key.claim());
+    assert_eq!(claim.id(), key.id());
+}
+
+#[test]
+fn envelope_sizes_hide_short_lengths() {
+    let key = SecretKey::generate().unwrap();
+    assert_eq!(seal(&key, b"").unwrap().len(), 285);
+    assert_eq!(seal(&key, &[7; 252]).unwrap().len(), 285);
+    assert_eq!(seal(&key, &[7; 253]).unwrap().len(), 541);
+}
+
+#[test]
+fn wrong_key_fails_opaquely() {
+    let envelope = seal(&SecretKey::generate().unwrap(), b"s3cret").unwrap();
+    let other = SecretKey::generate().unwrap();
+    let err = open(&other, &envelope).unwrap_err();
+    assert_eq!(err, OpenError::DecryptionFailed);
+    assert_eq!(err.to_string(), "decryption failed");
+}
+
+#[test]
+fn policy_defaults_and_validation() {
+    let p = Policy::default();
+    assert_eq!(p.max_body_bytes(), 64 * 1024);
+    assert_eq!(p.min_ttl(), Duration::from_secs(60));
+    assert_eq!(p.max_ttl(), Duration::from_secs(72 * 3600));
+    assert_eq!(p.default_ttl(), Duration::from_secs(24 * 3600));
+    assert_eq!(p.validate(), Ok(()));
+    let inverted = Policy::new().with_ttl_range(Duration::from_secs(10), Duration::from_secs(5));
+    assert_eq!(inverted.validate(), Err(PolicyError::TtlBounds));
+    let zero = Policy::new()
+        .with_ttl_range(Duration::ZERO, Duration::from_secs(5))
+        .with_default_ttl(Duration::from_secs(1));
+    assert_eq!(zero.validate(), Err(PolicyError::TtlBounds));
+}
+
+#[test]
+fn store_error_retry_safety() {
+    assert!(StoreError::unavailable("refused").is_retry_safe());
+    assert!(!StoreError::indeterminate("timeout").is_retry_safe());
+    assert!(!StoreError::AlreadyExists.is_retry_safe());
+    let err = StoreError::indeterminate(std::io::Error::other("timed out"));
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the backend error is kept as source"
+    );
+}
+
+/// A minimal in-test store, so the facade is tested without another crate.
+#[derive(Debug, Default)]
+struct MapStore(std::sync::Mutex<std::collections::HashMap<SecretId, Vec<u8>>>);
+
+#[async_trait::async_trait]
+impl SecretStore for MapStore {
+    async fn put_with_ttl(&self, id: &SecretId, env: &[u8], _: Duration) -> Result<(), StoreError> {
+        let mut map = self.0.lock().unwrap();
+        if map.contains_key(id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        map.insert(*id, env.to_vec());
+        Ok(())
+    }
+    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.0.lock().unwrap().remove(id))
+    }
+}
+
+#[tokio::test]
+async fn facade_share_reveal_once() {
+    let oneshot = OneShot::new(MapStore::default());
+    let share = oneshot.share(b"hunter2", None).await.unwrap();
+    assert!(format!("{share:?}").contains("[REDACTED]"));
+    let key = parse_key(&share.link("https://x.example/s").unwrap()).unwrap();
+    assert_eq!(
+        &oneshot.reveal(&key).await.unwrap().unwrap()[..],
+        b"hunter2"
+    );
+    assert!(oneshot.reveal(&key).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn facade_wrong_key_burns_nothing() {
+    let oneshot = OneShot::new(MapStore::default());
+    let share = oneshot.share(b"keep me", None).await.unwrap();
+    let mut bytes = *share.key().as_bytes();
+    bytes[31] ^= 1;
+    assert!(
+        oneshot
+            .reveal(&SecretKey::from_bytes(bytes))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        &oneshot.reveal(share.key()).await.unwrap().unwrap()[..],
+        b"keep me"
+    );
+}
+
+#[tokio::test]
+async fn facade_enforces_policy() {
+    let policy = Policy::new().with_max_body_bytes(1000);
+    let oneshot = OneShot::with_policy(MapStore::default(), policy).unwrap();
+    assert!(matches!(
+        oneshot.share(&[0; 1001], None).await,
+        Err(Error::BodyTooLarge {
+            size: 1001,
+            max: 1000
+        })
+    ));
+    assert!(oneshot.share(&[0; 1000], None).await.is_ok());
+    for ttl in [Duration::from_secs(59), Duration::from_secs(72 * 3600 + 1)] {
+        assert!(matches!(
+            oneshot.share(b"x", Some(ttl)).await,
+            Err(Error::TtlOutOfRange { .. })
+        ));
+    }
+    let key = SecretKey::generate().unwrap();
+    // 1000 bytes → 1024-byte frame → 1053-byte envelope is the largest allowed.
+    let too_big = seal(&key, &[0; 1021]).unwrap();
+    assert!(matches!(
+        oneshot.store_envelope(&key.id(), &too_big, None).await,
+        Err(Error::EnvelopeTooLarge { .. })
+    ));
+    let mut v2 = seal(&key, b"x").unwrap();
+    v2[0] = 2;
+    assert!(matches!(
+        oneshot.store_envelope(&key.id(), &v2, None).await,
+        Err(Error::InvalidEnvelope(OpenError::UnsupportedVersion(2)))
+    ));
+}
+
+#[tokio::test]
+async fn facade_server_halves_need_the_claim() {
+    let oneshot = OneShot::new(MapStore::default());
+    let key = SecretKey::generate().unwrap();
+    let envelope = seal(&key, b"client-side").unwrap();
+    oneshot
+        .store_envelope(&key.id(), &envelope, Some(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    let dup = oneshot.store_envelope(&key.id(), &envelope, None).await;
+    assert!(matches!(dup, Err(Error::Store(StoreError::AlreadyExists))));
+    let other_claim = SecretKey::generate().unwrap().claim();
+    assert_eq!(oneshot.take_by_claim(&other_claim).await.unwrap(), None);
+    let taken = oneshot.take_by_claim(&key.claim()).await.unwrap().unwrap();
+    assert_eq!(&open(&key, &taken).unwrap()[..], b"client-side");
+    assert_eq!(oneshot.take_by_claim(&key.claim()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn stores_work_behind_arc_box_and_dyn() {
+    let shared: std::sync::Arc<dyn SecretStore> = std::sync::Arc::new(MapStore::default());
+    let oneshot = OneShot::new(shared.clone());
+    let share = oneshot.share(b"dyn", None).await.unwrap();
+    let boxed: Box<dyn SecretStore> = Box::new(shared);
+    assert!(boxed.take(&share.id()).await.unwrap().is_some());
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, with the system packages it needs.
+#
+# Installs what is missing with apt when run as root on Debian; otherwise names
+# the packages to install and stops. Then runs every test of the workspace with
+# all features. Extra arguments go to `cargo test` (e.g. `-p oneshot-redis`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command → Debian package that provides it
+declare -A needs=(
+  [redis-server]=redis-server
+  [redis-cli]=redis-tools
+  [redis-benchmark]=redis-tools
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
+  [openssl]=openssl
+)
+
+missing=()
+for cmd in "${!needs[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")
+done
+if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing packages; install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+exec cargo test --workspace --all-features --locked "$@"
