@@ -202,12 +202,11 @@ impl RedisServer {
         self.child = Some(child);
         wait_for_pong(self.port, READY_DEADLINE).map_err(|why| {
             let mut stderr = String::new();
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(_)) = child.try_wait() {
-                    if let Some(mut err) = child.stderr.take() {
-                        let _ = err.read_to_string(&mut stderr);
-                    }
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(_)) = child.try_wait()
+                && let Some(mut err) = child.stderr.take()
+            {
+                let _ = err.read_to_string(&mut stderr);
             }
             format!("{why}\nstderr: {stderr}\nlog:\n{}", read(&log_path))
         })
