@@ -80,6 +80,8 @@ impl Drop for Claim {
     }
 }
 
+impl zeroize::ZeroizeOnDrop for Claim {}
+
 impl fmt::Debug for Claim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Claim([REDACTED])")

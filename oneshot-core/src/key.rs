@@ -118,6 +118,8 @@ impl Drop for SecretKey {
     }
 }
 
+impl zeroize::ZeroizeOnDrop for SecretKey {}
+
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretKey([REDACTED])")

@@ -258,6 +258,25 @@ async fn facade_server_halves_need_the_claim() {
     assert_eq!(oneshot.take_by_claim(&key.claim()).await.unwrap(), None);
 }
 
+static STATIC_STORE: std::sync::LazyLock<MapStore> = std::sync::LazyLock::new(MapStore::default);
+
+#[tokio::test]
+async fn stores_work_behind_static_references() {
+    let oneshot = OneShot::new(&*STATIC_STORE);
+    let share = oneshot.share(b"static", None).await.unwrap();
+    assert_eq!(
+        &oneshot.reveal(share.key()).await.unwrap().unwrap()[..],
+        b"static"
+    );
+}
+
+#[test]
+fn secrets_are_zeroize_on_drop() {
+    fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    assert_zeroize_on_drop::<SecretKey>();
+    assert_zeroize_on_drop::<Claim>();
+}
+
 #[tokio::test]
 async fn stores_work_behind_arc_box_and_dyn() {
     let shared: std::sync::Arc<dyn SecretStore> = std::sync::Arc::new(MapStore::default());
