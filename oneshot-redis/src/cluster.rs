@@ -1,0 +1,117 @@
+//! Redis Cluster: the `redis` crate's cluster client with its own retries off,
+//! and a bounded retry of the store's own for replies that prove the command
+//! did not run.
+
+use std::time::Duration;
+
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
+use redis::{Cmd, ProtocolVersion, RedisError, Value};
+use tokio::time::Instant;
+
+use crate::classify::is_cluster_redirect;
+
+/// Pauses before the store's own retries after MOVED/ASK/TRYAGAIN/CLUSTERDOWN/
+/// READONLY. The cluster client refreshes its slot map on MOVED and READONLY
+/// before the retry is sent.
+const REDIRECT_PAUSES: [Duration; 3] = [
+    Duration::from_millis(10),
+    Duration::from_millis(40),
+    Duration::from_millis(100),
+];
+
+/// The cluster client, configured never to re-send a command by itself.
+#[derive(Clone)]
+pub(crate) struct Cluster {
+    conn: ClusterConnection,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster").finish_non_exhaustive()
+    }
+}
+
+impl Cluster {
+    /// Connects to the seed nodes and loads the slot map.
+    pub(crate) async fn connect(
+        seeds: &[redis::ConnectionInfo],
+        connect_timeout: Duration,
+        response_timeout: Duration,
+        resp3: bool,
+    ) -> Result<Self, RedisError> {
+        let mut builder = ClusterClientBuilder::new(seeds.iter().cloned())
+            // No re-sends after an IO error or a timeout: the command may have
+            // run. This also stops the client from following MOVED/ASK, which
+            // `query` does instead.
+            .retries(0)
+            .connection_timeout(connect_timeout)
+            .response_timeout(response_timeout)
+            // Equal per-node and overall timeouts: one error, no parked re-send.
+            .overall_response_timeout(Some(response_timeout));
+        if resp3 {
+            // Disconnect notifications make the client reconnect a node as soon
+            // as its socket closes, rather than on the next failed command.
+            builder = builder.use_protocol(ProtocolVersion::RESP3);
+        }
+        let client = builder.build()?;
+        let conn = client.get_async_connection().await?;
+        Ok(Self { conn })
+    }
+
+    /// Sends `cmd` (routed by its key), retrying only on replies that prove it
+    /// did not run, a bounded number of times and never past `deadline`.
+    pub(crate) async fn query(&self, cmd: &Cmd, deadline: Instant) -> Result<Value, RedisError> {
+        let mut pauses = REDIRECT_PAUSES.iter();
+        loop {
+            let mut conn = self.conn.clone();
+            let err = match cmd.query_async::<Value>(&mut conn).await {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            if !is_cluster_redirect(&err) {
+                return Err(err);
+            }
+            let Some(pause) = pauses.next() else {
+                return Err(err);
+            };
+            if Instant::now() + *pause >= deadline {
+                return Err(err);
+            }
+            tracing::debug!(error = %err, "cluster redirect; retrying after a slot refresh");
+            tokio::time::sleep(*pause).await;
+        }
+    }
+
+    /// Sends `cmd` to every primary; one result per node, keyed by address.
+    pub(crate) async fn query_all_primaries(
+        &self,
+        cmd: Cmd,
+    ) -> Result<Vec<(String, Result<Value, RedisError>)>, RedisError> {
+        let mut conn = self.conn.clone();
+        let routing = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
+        let reply = conn.route_command(cmd, routing).await?;
+        let Value::Map(entries) = reply else {
+            return Err(RedisError::from((
+                redis::ErrorKind::UnexpectedReturnType,
+                "expected one reply per primary",
+            )));
+        };
+        Ok(entries
+            .into_iter()
+            .map(|(node, value)| {
+                let node = match node {
+                    Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Value::SimpleString(s) => s,
+                    other => format!("{other:?}"),
+                };
+                let value = match value {
+                    Value::ServerError(err) => Err(RedisError::from(err)),
+                    other => Ok(other),
+                };
+                (node, value)
+            })
+            .collect())
+    }
+}

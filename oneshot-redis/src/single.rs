@@ -1,0 +1,169 @@
+//! One server: a shared multiplexed connection that is replaced when it dies.
+//!
+//! The `redis` crate's `ConnectionManager` does the same job, but it cannot
+//! tell its caller whether a failure happened while connecting (the command
+//! never left) or after the command was written: a connect timeout and a
+//! response timeout are the same `TimedOut` error. This small wrapper keeps
+//! the two apart, which is what lets the store answer `Unavailable` (safe to
+//! retry) instead of `Indeterminate` whenever the server is simply down. It
+//! never re-sends a command.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, Cmd, PushKind, RedisError, Value};
+use tokio::sync::OnceCell;
+use tokio::time::Instant;
+
+use crate::classify::Stage;
+
+/// After a failed connection attempt, calls within this window fail at once
+/// (as `Unavailable`) instead of each trying again; the first call after it
+/// tries again. Keeps a dead server from being hammered by every caller.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
+
+/// One connection attempt's outcome, shared by all callers that waited on it.
+#[derive(Debug)]
+struct Slot {
+    cell: OnceCell<Result<MultiplexedConnection, (RedisError, Instant)>>,
+    /// Set by the connection's driver task (RESP3 disconnect push) when the
+    /// socket closes, so the next call reconnects instead of writing into a
+    /// dead connection.
+    dead: Arc<AtomicBool>,
+}
+
+impl Slot {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            cell: OnceCell::new(),
+            dead: Arc::new(AtomicBool::new(false)),
+        })
+    }
+}
+
+/// A self-healing connection to one server.
+#[derive(Debug)]
+pub(crate) struct SingleNode {
+    client: Client,
+    config: AsyncConnectionConfig,
+    resp3: bool,
+    current: Mutex<Arc<Slot>>,
+}
+
+impl SingleNode {
+    /// `resp3`: whether the client speaks RESP3, which gives a disconnect
+    /// notification; the connect timeout and response timeout go in `config`.
+    pub(crate) fn new(
+        client: Client,
+        connect_timeout: Duration,
+        response_timeout: Duration,
+        resp3: bool,
+    ) -> Self {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(connect_timeout))
+            .set_response_timeout(Some(response_timeout));
+        Self {
+            client,
+            config,
+            resp3,
+            current: Mutex::new(Slot::new()),
+        }
+    }
+
+    /// Sends `cmd` once. `stage` says how far it got, also when the caller
+    /// gives up on this future part-way.
+    pub(crate) async fn query(&self, cmd: &Cmd, stage: &mut Stage) -> Result<Value, RedisError> {
+        *stage = Stage::Connecting;
+        let (slot, mut conn) = self.connection().await?;
+        *stage = Stage::Sent;
+        match cmd.query_async::<Value>(&mut conn).await {
+            Ok(value) => Ok(value),
+            Err(err) => {
+                if err.is_unrecoverable_error() {
+                    // Broken socket or a desynchronised stream: the next call
+                    // starts a fresh connection. Timeouts keep the connection
+                    // (replies stay matched to requests in order).
+                    self.retire(&slot);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    /// The live connection, connecting first if needed. All callers that
+    /// arrive while a connection is being made wait for that one attempt.
+    async fn connection(&self) -> Result<(Arc<Slot>, MultiplexedConnection), RedisError> {
+        for attempt in 0..2 {
+            let slot = self.current_slot();
+            if slot.dead.load(Ordering::Acquire) {
+                self.retire(&slot);
+                continue;
+            }
+            let outcome = slot.cell.get_or_init(|| self.open(slot.dead.clone())).await;
+            match outcome {
+                Ok(conn) => return Ok((slot.clone(), conn.clone())),
+                Err((err, at)) => {
+                    if at.elapsed() < RECONNECT_PAUSE && attempt == 0 {
+                        return Err(err.clone());
+                    }
+                    let err = err.clone();
+                    self.retire(&slot);
+                    if attempt == 1 {
+                        return Err(err);
+                    }
+                    // The failure is old news: try once more now.
+                }
+            }
+        }
+        Err(RedisError::from((
+            redis::ErrorKind::Io,
+            "the connection closed while connecting",
+        )))
+    }
+
+    async fn open(
+        &self,
+        dead: Arc<AtomicBool>,
+    ) -> Result<MultiplexedConnection, (RedisError, Instant)> {
+        let mut config = self.config.clone();
+        if self.resp3 {
+            config = config.set_push_sender(move |info: redis::PushInfo| {
+                if info.kind == PushKind::Disconnection {
+                    dead.store(true, Ordering::Release);
+                }
+                Ok::<(), std::convert::Infallible>(())
+            });
+        }
+        match self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+        {
+            Ok(conn) => {
+                tracing::debug!("connected to Redis");
+                Ok(conn)
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "connecting to Redis failed");
+                Err((err, Instant::now()))
+            }
+        }
+    }
+
+    fn current_slot(&self) -> Arc<Slot> {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces `slot` with a fresh one, unless another caller already did.
+    fn retire(&self, slot: &Arc<Slot>) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if Arc::ptr_eq(&current, slot) {
+            *current = Slot::new();
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! [`RedisStore`]: the [`SecretStore`] over one server or a Redis Cluster.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oneshot_core::{SecretId, SecretStore, StoreError};
+use redis::{Cmd, ExistenceCheck, SetExpiry, SetOptions, Value};
+use tokio::time::Instant;
+
+use crate::classify::{Stage, Topology, classify};
+use crate::cluster::Cluster;
+use crate::config::{RedisConfig, TakeMode, Target, redact_url};
+use crate::connect;
+use crate::single::SingleNode;
+
+/// The read-and-delete script for servers without `GETDEL` (Redis < 6.2).
+/// Scripts run atomically, so no other command runs between its GET and DEL.
+pub(crate) const TAKE_SCRIPT: &str = "local v = redis.call('GET', KEYS[1])\n\
+     if v then redis.call('DEL', KEYS[1]) end\n\
+     return v";
+
+/// The largest TTL sent to the server, in milliseconds (about 146 million
+/// years); Redis rejects `PX` values near `i64::MAX`.
+const MAX_TTL_MS: u128 = 1 << 62;
+
+/// A [`SecretStore`] on Redis: `SET key value PX ms NX` to create, `GETDEL`
+/// (or a Lua `GET`+`DEL` script) to take. See the [crate docs](crate) for the
+/// guarantees and how each failure is reported.
+///
+/// Cheap to clone: clones share one connection (or one cluster client).
+/// `Debug` never shows a password.
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+pub(crate) enum Backend {
+    Single(Box<SingleNode>),
+    Cluster(Cluster),
+}
+
+struct Inner {
+    backend: Backend,
+    prefix: Box<[u8]>,
+    take: Take,
+    /// The most a call may take: connect timeout + response timeout + slack.
+    budget: Duration,
+    /// The target with passwords redacted, for `Debug` and errors.
+    target: String,
+}
+
+#[derive(Clone, Debug)]
+enum Take {
+    GetDel,
+    Script { sha: String },
+}
+
+/// The reply did not fit the command (a bug or a proxy in between).
+#[derive(Debug, thiserror::Error)]
+#[error("unexpected reply to {command}: {kind}")]
+struct UnexpectedReply {
+    command: &'static str,
+    kind: &'static str,
+}
+
+/// The store's own deadline for one call ran out.
+#[derive(Debug, thiserror::Error)]
+#[error("no outcome within {0:?}")]
+struct DeadlineExceeded(Duration);
+
+impl RedisStore {
+    /// Connects to one server with the default configuration
+    /// ([`RedisConfig::new`]`(url).connect()`).
+    pub async fn connect(url: &str) -> Result<Self, crate::ConnectError> {
+        RedisConfig::new(url).connect().await
+    }
+
+    /// Connects to a Redis Cluster through its seed nodes with the default
+    /// configuration ([`RedisConfig::cluster`]`(nodes).connect()`).
+    pub async fn connect_cluster(
+        nodes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Self, crate::ConnectError> {
+        RedisConfig::cluster(nodes).connect().await
+    }
+
+    pub(crate) async fn from_config(config: RedisConfig) -> Result<Self, crate::ConnectError> {
+        let connected = connect::connect(&config).await?;
+        let take = match connected.take_mode {
+            TakeMode::Script => Take::Script {
+                sha: redis::Script::new(TAKE_SCRIPT).get_hash().to_owned(),
+            },
+            _ => Take::GetDel,
+        };
+        let target = match &config.target {
+            Target::Single(url) => redact_url(url),
+            Target::Cluster(nodes) => format!(
+                "cluster [{}]",
+                nodes
+                    .iter()
+                    .map(|n| redact_url(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        tracing::info!(%target, take = ?take, "connected to Redis");
+        let budget = config.call_budget();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                backend: connected.backend,
+                prefix: config.key_prefix.into_bytes().into_boxed_slice(),
+                take,
+                budget,
+                target,
+            }),
+        })
+    }
+
+    /// How `take` reads and deletes on this store: [`TakeMode::GetDel`] or
+    /// [`TakeMode::Script`] ([`TakeMode::Auto`] is resolved when connecting).
+    pub fn take_mode(&self) -> TakeMode {
+        match self.inner.take {
+            Take::GetDel => TakeMode::GetDel,
+            Take::Script { .. } => TakeMode::Script,
+        }
+    }
+
+    /// The key a secret with this id is stored under: `<prefix><32 hex chars>`.
+    pub fn key_for(&self, id: &SecretId) -> Vec<u8> {
+        let mut hex = [0u8; SecretId::HEX_LEN];
+        let hex = id.encode_hex(&mut hex);
+        let mut key = Vec::with_capacity(self.inner.prefix.len() + hex.len());
+        key.extend_from_slice(&self.inner.prefix);
+        key.extend_from_slice(hex.as_bytes());
+        key
+    }
+
+    pub(crate) fn backend(&self) -> &Backend {
+        &self.inner.backend
+    }
+
+    pub(crate) fn target(&self) -> &str {
+        &self.inner.target
+    }
+
+    pub(crate) fn budget(&self) -> Duration {
+        self.inner.budget
+    }
+
+    /// Sends `cmd` once (cluster: plus bounded retries on replies proving it
+    /// did not run) and maps failures by whether it may have run.
+    pub(crate) async fn run(&self, cmd: &Cmd) -> Result<Value, StoreError> {
+        let budget = self.inner.budget;
+        let deadline = Instant::now() + budget;
+        match &self.inner.backend {
+            Backend::Single(node) => {
+                let mut stage = Stage::Connecting;
+                let outcome = tokio::time::timeout_at(deadline, node.query(cmd, &mut stage)).await;
+                match outcome {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(err)) => Err(classify(err, stage, Topology::Single)),
+                    Err(_) => Err(deadline_error(stage, budget)),
+                }
+            }
+            Backend::Cluster(cluster) => {
+                match tokio::time::timeout_at(deadline, cluster.query(cmd, deadline)).await {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(err)) => Err(classify(err, Stage::Sent, Topology::Cluster)),
+                    Err(_) => Err(deadline_error(Stage::Sent, budget)),
+                }
+            }
+        }
+    }
+}
+
+fn deadline_error(stage: Stage, budget: Duration) -> StoreError {
+    match stage {
+        Stage::Connecting => StoreError::unavailable(DeadlineExceeded(budget)),
+        Stage::Sent => StoreError::indeterminate(DeadlineExceeded(budget)),
+    }
+}
+
+fn unexpected(command: &'static str, value: &Value) -> StoreError {
+    let kind = match value {
+        Value::Int(_) => "integer",
+        Value::Array(_) => "array",
+        Value::Map(_) => "map",
+        Value::SimpleString(_) | Value::Okay => "status",
+        Value::BulkString(_) | Value::VerbatimString { .. } => "string",
+        _ => "other",
+    };
+    StoreError::backend(UnexpectedReply { command, kind })
+}
+
+#[async_trait]
+impl SecretStore for RedisStore {
+    async fn put_with_ttl(
+        &self,
+        id: &SecretId,
+        envelope: &[u8],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        if ttl < Duration::from_millis(1) {
+            return Err(StoreError::InvalidTtl);
+        }
+        // Round a partial millisecond up: a secret never expires before its TTL.
+        let ms = ttl.as_nanos().div_ceil(1_000_000);
+        if ms > MAX_TTL_MS {
+            return Err(StoreError::InvalidTtl);
+        }
+        let ms = u64::try_from(ms).map_err(|_| StoreError::InvalidTtl)?;
+        let options = SetOptions::default()
+            .conditional_set(ExistenceCheck::NX)
+            .with_expiration(SetExpiry::PX(ms));
+        let cmd = Cmd::set_options(self.key_for(id), envelope, options);
+        match self.run(&cmd).await? {
+            Value::Okay => Ok(()),
+            Value::SimpleString(s) if s == "OK" => Ok(()),
+            // NX: the key exists; nothing was written.
+            Value::Nil => Err(StoreError::AlreadyExists),
+            other => Err(unexpected("SET", &other)),
+        }
+    }
+
+    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = self.key_for(id);
+        let reply = match &self.inner.take {
+            Take::GetDel => self.run(&Cmd::get_del(&key)).await?,
+            Take::Script { sha } => {
+                let mut evalsha = redis::cmd("EVALSHA");
+                evalsha.arg(sha).arg(1).arg(&key);
+                match self.run(&evalsha).await {
+                    // NOSCRIPT: the server does not know the script, so nothing
+                    // ran; send the script itself (once).
+                    Err(StoreError::Backend(source)) if is_noscript(source.as_ref()) => {
+                        let mut eval = redis::cmd("EVAL");
+                        eval.arg(TAKE_SCRIPT).arg(1).arg(&key);
+                        self.run(&eval).await?
+                    }
+                    other => other?,
+                }
+            }
+        };
+        match reply {
+            Value::Nil => Ok(None),
+            Value::BulkString(bytes) => Ok(Some(bytes)),
+            other => Err(unexpected("take", &other)),
+        }
+    }
+}
+
+fn is_noscript(err: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    err.downcast_ref::<redis::RedisError>()
+        .is_some_and(|e| e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript))
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("target", &self.inner.target)
+            .field("key_prefix", &String::from_utf8_lossy(&self.inner.prefix))
+            .field("take_mode", &self.take_mode())
+            .finish_non_exhaustive()
+    }
+}

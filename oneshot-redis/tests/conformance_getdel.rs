@@ -1,0 +1,16 @@
+//! The backend conformance suite on one real server, taking with GETDEL.
+
+mod common;
+
+use oneshot_redis::TakeMode;
+
+oneshot_core::conformance_suite! {
+    test: #[tokio::test(flavor = "multi_thread", worker_threads = 2)],
+    expiry_test: #[tokio::test(flavor = "multi_thread", worker_threads = 2)],
+    store: async {
+        let (server, store) = common::single(TakeMode::GetDel).await;
+        assert_eq!(store.take_mode(), TakeMode::GetDel);
+        (server, store)
+    },
+    sleep: tokio::time::sleep,
+}
