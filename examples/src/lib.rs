@@ -1,0 +1,10 @@
+//! The oneshot example programs as a library, so that tests can run them in
+//! process: the web server ([`server`]) and the `oneshot` command-line client
+//! ([`cli`]).
+//!
+//! The binaries in `src/bin/` are thin wrappers around these modules.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod server;
+pub mod ttl;

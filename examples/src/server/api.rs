@@ -1,0 +1,382 @@
+//! The JSON API: `POST /api/v1/secrets` and `POST /api/v1/secrets/take`.
+//!
+//! Every failure is a JSON body `{"error": code, "message": text}` (plus
+//! `"retry"` on a `503`). Request bodies are parsed by hand into
+//! `serde_json::Value` so that no framework rejection text leaks out and no
+//! error message ever repeats what the client sent.
+
+use std::str::FromStr;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use oneshot_core::{Claim, Error, SecretId, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::App;
+
+/// The `error` codes the API answers with.
+pub mod error_codes {
+    /// 415: the request's `Content-Type` is not `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// 400: the body is not JSON.
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// 400: the JSON is not an object with the expected fields and types.
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// 400: `id` is not 32 lowercase hex characters.
+    pub const INVALID_ID: &str = "invalid_id";
+    /// 400: `envelope` is not base64url, or not a v1 envelope.
+    pub const INVALID_ENVELOPE: &str = "invalid_envelope";
+    /// 400: `claim` is not 43 base64url characters.
+    pub const INVALID_CLAIM: &str = "invalid_claim";
+    /// 400: `ttl_secs` is not a whole number of seconds within the policy's bounds.
+    pub const INVALID_TTL: &str = "invalid_ttl";
+    /// 413: the request or the envelope is larger than the policy allows.
+    pub const TOO_LARGE: &str = "too_large";
+    /// 409: a secret with this id exists.
+    pub const ALREADY_EXISTS: &str = "already_exists";
+    /// 404: no such secret (never created, expired or already read), or no such page.
+    pub const NOT_FOUND: &str = "not_found";
+    /// 405: the path exists but not for this method.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// 503, `retry: true`: the store certainly did nothing; retrying is safe.
+    pub const UNAVAILABLE: &str = "unavailable";
+    /// 503, `retry: true`: the store is full; nothing was stored.
+    pub const STORE_FULL: &str = "store_full";
+    /// 503, `retry: false`: the operation may have happened; a take must not be retried.
+    pub const INDETERMINATE: &str = "indeterminate";
+    /// 500: a bug; never the answer to bad input.
+    pub const INTERNAL: &str = "internal";
+}
+
+use error_codes as code;
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code (see [`error_codes`]).
+    pub error: String,
+    /// A sentence for people. Never repeats client input.
+    pub message: String,
+    /// On `503` only: whether repeating the request is safe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<bool>,
+}
+
+/// An error response under construction.
+#[derive(Debug)]
+pub(super) struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    pub(super) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error: code.to_owned(),
+                message: message.into(),
+                retry: None,
+            },
+            retry_after: None,
+        }
+    }
+
+    fn bad(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    fn unavailable(code: &str, message: &str, retry_after: u32) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+        e.body.retry = Some(true);
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    fn indeterminate(message: &str) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::INDETERMINATE,
+            message,
+        );
+        e.body.retry = Some(false);
+        e
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// What a store failure means for the client, per operation.
+fn store_error(err: &StoreError, taking: bool) -> ApiError {
+    match err {
+        StoreError::AlreadyExists => ApiError::new(
+            StatusCode::CONFLICT,
+            code::ALREADY_EXISTS,
+            "a secret with this id already exists",
+        ),
+        StoreError::InvalidTtl => ApiError::bad(
+            code::INVALID_TTL,
+            "the store cannot keep a secret for that long",
+        ),
+        StoreError::CapacityExceeded => ApiError::unavailable(
+            code::STORE_FULL,
+            "the store is full; nothing was stored, try again later",
+            30,
+        ),
+        StoreError::Unavailable(_) => ApiError::unavailable(
+            code::UNAVAILABLE,
+            if taking {
+                "the store is unavailable; nothing was read, retrying is safe"
+            } else {
+                "the store is unavailable; nothing was stored, retrying is safe"
+            },
+            1,
+        ),
+        _ => ApiError::indeterminate(if taking {
+            "the store did not confirm the outcome; the secret may have been consumed, do not retry"
+        } else {
+            "the store did not confirm the outcome; the secret may or may not have been stored"
+        }),
+    }
+}
+
+/// Reads a JSON object from a request: content type, size limit, syntax.
+async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as Content-Type: application/json",
+        ));
+    }
+    let bytes = Bytes::from_request(req, app).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::TOO_LARGE,
+                format!(
+                    "the request body exceeds the limit of {} bytes",
+                    app.body_limit
+                ),
+            )
+        } else {
+            ApiError::bad(code::INVALID_REQUEST, "the request body could not be read")
+        }
+    })?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad(
+            code::INVALID_REQUEST,
+            "the request body must be a JSON object",
+        )),
+        Err(_) => Err(ApiError::bad(
+            code::INVALID_JSON,
+            "the request body is not valid JSON",
+        )),
+    }
+}
+
+/// Refuses fields other than `allowed`.
+fn only_fields(map: &Map<String, Value>, allowed: &[&str], hint: &str) -> Result<(), ApiError> {
+    if map.keys().all(|k| allowed.contains(&k.as_str())) {
+        Ok(())
+    } else {
+        Err(ApiError::bad(
+            code::INVALID_REQUEST,
+            format!("unexpected field; the request takes only {hint}"),
+        ))
+    }
+}
+
+/// A required string field.
+fn string_field<'a>(
+    map: &'a Map<String, Value>,
+    name: &str,
+    error_code: &str,
+) -> Result<&'a str, ApiError> {
+    match map.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(ApiError::bad(
+            error_code,
+            format!("`{name}` must be a string"),
+        )),
+        None => Err(ApiError::bad(
+            code::INVALID_REQUEST,
+            format!("missing field `{name}`"),
+        )),
+    }
+}
+
+fn unix_secs(t: std::time::SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `POST /api/v1/secrets` `{"id", "envelope", "ttl_secs"?}` → `201 {"id", "expires_at"}`.
+///
+/// `expires_at` is in seconds since the Unix epoch. Without `ttl_secs` (or
+/// with `null`) the policy's default lifetime applies.
+pub(super) async fn create(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
+    let map = read_object(&app, req).await?;
+    only_fields(
+        &map,
+        &["id", "envelope", "ttl_secs"],
+        "id, envelope and ttl_secs",
+    )?;
+
+    let id_text = string_field(&map, "id", code::INVALID_ID)?;
+    let id = SecretId::from_str(id_text)
+        .map_err(|_| ApiError::bad(code::INVALID_ID, "`id` must be 32 lowercase hex characters"))?;
+
+    let envelope_text = string_field(&map, "envelope", code::INVALID_ENVELOPE)?;
+    let policy = app.oneshot.policy();
+    if envelope_text.len() / 4 * 3 > policy.max_envelope_bytes() {
+        return Err(too_large_envelope(policy.max_body_bytes()));
+    }
+    let envelope = Base64UrlUnpadded::decode_vec(envelope_text).map_err(|_| {
+        ApiError::bad(
+            code::INVALID_ENVELOPE,
+            "`envelope` must be base64url without padding",
+        )
+    })?;
+
+    let ttl = match map.get("ttl_secs") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(secs) => Some(Duration::from_secs(secs)),
+            None => return Err(ttl_error(&app)),
+        },
+        Some(_) => return Err(ttl_error(&app)),
+    };
+
+    match app.oneshot.store_envelope(&id, &envelope, ttl).await {
+        Ok(expires_at) => {
+            tracing::info!(%id, ttl_secs = ttl.map(|t| t.as_secs()), bytes = envelope.len(), "secret stored");
+            let body = serde_json::json!({
+                "id": id.to_string(),
+                "expires_at": unix_secs(expires_at),
+            });
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        }
+        Err(Error::TtlOutOfRange { .. }) => Err(ttl_error(&app)),
+        Err(Error::EnvelopeTooLarge { .. } | Error::BodyTooLarge { .. }) => {
+            Err(too_large_envelope(policy.max_body_bytes()))
+        }
+        Err(Error::InvalidEnvelope(why)) => Err(ApiError::bad(
+            code::INVALID_ENVELOPE,
+            format!("`envelope` is not a v1 envelope: {why}"),
+        )),
+        Err(Error::Store(err)) => {
+            if !matches!(err, StoreError::AlreadyExists) {
+                tracing::warn!(%id, error = %err, "store failed on create");
+            }
+            Err(store_error(&err, false))
+        }
+        Err(other) => {
+            tracing::error!(%id, error = %other, "unexpected error on create");
+            Err(ApiError::indeterminate(
+                "the secret may or may not have been stored",
+            ))
+        }
+    }
+}
+
+fn ttl_error(app: &App) -> ApiError {
+    let policy = app.oneshot.policy();
+    ApiError::bad(
+        code::INVALID_TTL,
+        format!(
+            "`ttl_secs` must be a whole number of seconds from {} to {}",
+            policy.min_ttl().as_secs(),
+            policy.max_ttl().as_secs()
+        ),
+    )
+}
+
+fn too_large_envelope(max_body: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        code::TOO_LARGE,
+        format!("the secret exceeds the limit of {max_body} bytes"),
+    )
+}
+
+/// `POST /api/v1/secrets/take` `{"claim"}` → `200 {"envelope"}` or `404 not_found`.
+pub(super) async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
+    let map = read_object(&app, req).await?;
+    only_fields(&map, &["claim"], "claim")?;
+    let claim_text = string_field(&map, "claim", code::INVALID_CLAIM)?;
+    let claim = Claim::from_b64u(claim_text).map_err(|_| {
+        ApiError::bad(
+            code::INVALID_CLAIM,
+            "`claim` must be 43 base64url characters without padding",
+        )
+    })?;
+    let id = claim.id();
+    match app.oneshot.take_by_claim(&claim).await {
+        Ok(Some(envelope)) => {
+            tracing::info!(%id, "secret taken");
+            let body =
+                serde_json::json!({ "envelope": Base64UrlUnpadded::encode_string(&envelope) });
+            Ok((StatusCode::OK, Json(body)).into_response())
+        }
+        Ok(None) => {
+            tracing::info!(%id, "take found nothing");
+            Err(secret_not_found())
+        }
+        Err(Error::Store(err)) => {
+            tracing::warn!(%id, error = %err, "store failed on take");
+            Err(store_error(&err, true))
+        }
+        Err(other) => {
+            tracing::error!(%id, error = %other, "unexpected error on take");
+            Err(ApiError::indeterminate(
+                "the secret may have been consumed; do not retry",
+            ))
+        }
+    }
+}
+
+fn secret_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        code::NOT_FOUND,
+        "no such secret: it was already viewed, has expired or never existed",
+    )
+}
+
+/// Any path that is not a route.
+pub(super) async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such page")
+}
+
+/// A route called with the wrong method.
+pub(super) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        code::METHOD_NOT_ALLOWED,
+        "this method is not allowed here",
+    )
+}

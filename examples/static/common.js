@@ -1,0 +1,88 @@
+// Shared by the create and reveal views: calling the API, copying, showing.
+
+/** The outcome of one API call, never thrown:
+ *  { kind: "ok", status, body }            2xx
+ *  { kind: "error", status, body }         a JSON error from the server
+ *  { kind: "unavailable", retryAfter }     503 with retry: true (safe to repeat)
+ *  { kind: "indeterminate" }               503 with retry: false, or a bare 5xx
+ *  { kind: "network" }                     no answer at all */
+export async function postJson(path, payload) {
+  let response;
+  try {
+    response = await fetch(new URL(path, document.baseURI), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    });
+  } catch (_) {
+    return { kind: "network" };
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (_) {
+    body = null;
+  }
+  if (response.ok) return { kind: "ok", status: response.status, body };
+  if (response.status === 503 && body && body.retry === true) {
+    const after = Number.parseInt(response.headers.get("Retry-After") || "1", 10);
+    return { kind: "unavailable", retryAfter: Number.isFinite(after) ? after : 1 };
+  }
+  if (response.status >= 500) return { kind: "indeterminate", status: response.status, body };
+  return { kind: "error", status: response.status, body };
+}
+
+/** Calls `postJson` again only while the server says retrying is safe, at
+ *  most `attempts` times in all, waiting Retry-After (capped at 5 s). */
+export async function postJsonRetrying(path, payload, attempts = 3) {
+  let result;
+  for (let i = 0; i < attempts; i++) {
+    result = await postJson(path, payload);
+    if (result.kind !== "unavailable" || i === attempts - 1) break;
+    const wait = Math.min(Math.max(result.retryAfter, 1), 5) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  return result;
+}
+
+export function $(id) {
+  return document.getElementById(id);
+}
+
+export function show(el, visible = true) {
+  el.hidden = !visible;
+}
+
+/** Shows a message in a status box; `tone` is "info", "error" or "ok". */
+export function say(el, text, tone = "info") {
+  el.textContent = text;
+  el.dataset.tone = tone;
+  el.hidden = !text;
+}
+
+/** Wires a Copy button to copy the value of a field. */
+export function wireCopy(button, field) {
+  const label = button.textContent;
+  button.addEventListener("click", async () => {
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(field.value);
+      copied = true;
+    } catch (_) {
+      field.focus();
+      field.select();
+      try {
+        copied = document.execCommand("copy");
+      } catch (_) {
+        copied = false;
+      }
+    }
+    button.textContent = copied ? "Copied" : "Select and copy";
+    setTimeout(() => {
+      button.textContent = label;
+    }, 1500);
+  });
+}
