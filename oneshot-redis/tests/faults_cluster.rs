@@ -1,0 +1,115 @@
+//! A 3-master cluster loses one master (kill -9) while 32 tasks put and take:
+//! calls for its slots fail typed and bounded, the others keep working.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{CALL_BOUND, Outcome, check_invariants, key_slot, slot_ranges, started_after};
+use oneshot_core::testkit::random_id;
+use oneshot_core::SecretId;
+use oneshot_redis::RedisStore;
+use oneshot_redis_harness::RedisCluster;
+use tokio::time::sleep;
+
+const VICTIM: usize = 0;
+
+/// A fresh id whose key lives (or, with `on_victim` false, does not live) on
+/// the victim's slots.
+fn id_where(store: &RedisStore, victim: &[(u16, u16)], on_victim: bool) -> SecretId {
+    for _ in 0..10_000 {
+        let id = random_id();
+        let slot = key_slot(&store.key_for(&id));
+        let owned = victim.iter().any(|&(a, b)| (a..=b).contains(&slot));
+        if owned == on_victim {
+            return id;
+        }
+    }
+    panic!("no id found for the wanted slots in 10,000 tries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_rest() {
+    let mut cluster = RedisCluster::start();
+    let store = common::cluster_config(cluster.urls())
+        .connect()
+        .await
+        .expect("connect to the cluster");
+    let ranges = slot_ranges(&cluster);
+    let victim = ranges[VICTIM].clone();
+    assert!(!victim.is_empty(), "the victim serves no slots: {ranges:?}");
+    // Our slot computation agrees with the server's.
+    let probe = store.key_for(&random_id());
+    let probe_str = String::from_utf8(probe.clone()).expect("ASCII key");
+    assert_eq!(
+        cluster.nodes()[1].cli(&["cluster", "keyslot", &probe_str]),
+        key_slot(&probe).to_string()
+    );
+
+    // Even tasks use keys on the victim, odd tasks keys elsewhere.
+    let ids_store = store.clone();
+    let load = common::Load::start(store.clone(), move |task| {
+        id_where(&ids_store, &victim, task % 2 == 0)
+    });
+    sleep(Duration::from_millis(400)).await;
+    load.next_epoch();
+    let killed_at = load.start.elapsed();
+    cluster.node_mut(VICTIM).kill();
+    sleep(Duration::from_millis(1500)).await;
+    let iterations = load.finish().await;
+    let victim_ranges = &ranges[VICTIM];
+    let on_victim = |it: &common::Iteration| {
+        let slot = key_slot(&store.key_for(&it.id));
+        victim_ranges.iter().any(|&(a, b)| (a..=b).contains(&slot))
+    };
+
+    let summary = check_invariants("cluster kill", &iterations, CALL_BOUND);
+    eprintln!("cluster kill: killed at {killed_at:?}; {summary:?}");
+
+    // Before the kill, everything worked.
+    for it in iterations
+        .iter()
+        .filter(|it| it.calls.iter().all(|c| c.started + c.took < killed_at))
+    {
+        assert!(
+            it.calls.iter().all(|c| !c.outcome.is_error()),
+            "before the kill: {it:?}"
+        );
+    }
+    // After the kill (and a moment for in-flight calls), the victim's keys
+    // fail typed (checked above) and the others keep working.
+    let after = started_after(&iterations, killed_at + Duration::from_millis(200));
+    let (dead, alive): (Vec<_>, Vec<_>) = after.iter().partition(|it| on_victim(it));
+    assert!(
+        !dead.is_empty() && !alive.is_empty(),
+        "no calls after the kill"
+    );
+    for it in &dead {
+        assert!(
+            it.put().is_error(),
+            "a put on a dead master's slot succeeded: {it:?}"
+        );
+    }
+    let alive_failed = alive
+        .iter()
+        .filter(|it| it.calls.iter().any(|c| c.outcome.is_error()))
+        .count();
+    eprintln!(
+        "after the kill: {} iterations on the dead master (all failed), {} on live masters \
+         ({alive_failed} with an error)",
+        dead.len(),
+        alive.len()
+    );
+    assert_eq!(
+        alive_failed, 0,
+        "calls on live masters failed after the kill"
+    );
+    let dead_unavailable = dead
+        .iter()
+        .filter(|it| it.put() == Outcome::Unavailable)
+        .count();
+    eprintln!(
+        "dead-slot puts that were Unavailable: {dead_unavailable}/{}",
+        dead.len()
+    );
+}
