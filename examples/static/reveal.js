@@ -14,7 +14,11 @@ function init() {
   let key;
   try {
     if (!location.hash || location.hash === "#") {
-      say(status, "This link has no key. Ask the sender for the complete link.", "error");
+      say(
+        status,
+        "Nothing to reveal here: this address has no key after #. If you opened this secret before, it was already viewed or has expired; otherwise ask the sender for the complete link.",
+        "error",
+      );
       document.body.dataset.ready = "no-key";
       return;
     }
@@ -114,5 +118,9 @@ function init() {
   });
   document.body.dataset.ready = "reveal";
 }
+
+// A new link pasted into this tab changes only the fragment, which does not
+// load the page again: start over from a clean page.
+window.addEventListener("hashchange", () => location.reload());
 
 init();

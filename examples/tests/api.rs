@@ -3,10 +3,12 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::{Api, TestServer, sealed};
+use oneshot_core::Policy;
 use serde_json::{Value, json};
 
 /// Round trip, second take 404, duplicate 409, one winner of 16 racers.
@@ -615,4 +617,100 @@ async fn graceful_shutdown_finishes_and_stops_listening() {
         .send()
         .await;
     assert!(after.is_err(), "the server stopped listening");
+}
+
+fn redis_store_config(url: String) -> oneshot_redis::RedisConfig {
+    oneshot_redis::RedisConfig::new(url)
+        .connect_timeout(Duration::from_millis(500))
+        .response_timeout(Duration::from_millis(500))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_round_trip_races_conflicts_and_bad_inputs() {
+    let redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
+        .await
+        .unwrap();
+    let store = oneshot_redis::RedisStore::connect(&redis.url())
+        .await
+        .expect("connect to the spawned redis-server");
+    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    let api = Api::new(&server.base);
+    core_suite(&api).await;
+    bad_input_suite(&api).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_round_trip_and_races() {
+    let cluster = tokio::task::spawn_blocking(oneshot_redis_harness::RedisCluster::start)
+        .await
+        .unwrap();
+    let store = oneshot_redis::RedisStore::connect_cluster(cluster.urls())
+        .await
+        .expect("connect to the spawned cluster");
+    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    core_suite(&Api::new(&server.base)).await;
+    server.stop().await;
+}
+
+/// Checks a 503: JSON with `retry` matching the code, Retry-After only when retrying is safe.
+fn assert_store_failure(status: u16, headers: &reqwest::header::HeaderMap, body: &Value) -> String {
+    assert_eq!(status, 503, "{body}");
+    let code = body["error"].as_str().expect("error code").to_owned();
+    match code.as_str() {
+        "unavailable" => {
+            assert_eq!(body["retry"], json!(true), "{body}");
+            assert!(headers.contains_key("retry-after"), "{headers:?}");
+        }
+        "indeterminate" => {
+            assert_eq!(body["retry"], json!(false), "{body}");
+            assert!(!headers.contains_key("retry-after"), "{headers:?}");
+        }
+        other => panic!("unexpected 503 code {other}: {body}"),
+    }
+    code
+}
+
+/// Real store failures: a paused server (the take may have run: indeterminate,
+/// never retry) and a killed one, then recovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_failures_are_503_with_the_right_retry_advice() {
+    let mut redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
+        .await
+        .unwrap();
+    let store = redis_store_config(redis.url())
+        .connect()
+        .await
+        .expect("connect");
+    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    let api = Api::new(&server.base);
+    let s = sealed(b"survives a pause");
+    assert_eq!(api.create(&s, None).await.0, 201);
+
+    // Paused: the command is sent and never answered, so the outcome is unknown.
+    redis.pause();
+    let take = json!({ "claim": s.claim });
+    let (status, headers, body) = api.post("/api/v1/secrets/take", &take).await;
+    assert_eq!(
+        assert_store_failure(status, &headers, &body),
+        "indeterminate"
+    );
+    let other = sealed(b"not stored");
+    let create = json!({ "id": other.id, "envelope": other.envelope });
+    let (status, headers, body) = api.post("/api/v1/secrets", &create).await;
+    assert_eq!(
+        assert_store_failure(status, &headers, &body),
+        "indeterminate"
+    );
+    redis.resume();
+
+    // Killed: every answer is a 503 with consistent advice, never a 500.
+    redis.kill();
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let (status, headers, body) = api.post("/api/v1/secrets/take", &take).await;
+        codes.push(assert_store_failure(status, &headers, &body));
+    }
+    assert!(codes.iter().any(|c| c == "unavailable"), "{codes:?}");
+    server.stop().await;
 }

@@ -124,14 +124,31 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Connects to Redis (one URL) or a Redis Cluster (node URLs).
-///
-/// The Redis backend (`oneshot-redis`) is not part of this build yet, so
-/// this reports that instead of silently falling back to memory.
+/// Connects to Redis (one URL) or a Redis Cluster (seed node URLs), logs what
+/// `check_server` warns about, and returns the store with a description for
+/// logs (passwords redacted by `oneshot-redis`).
 pub async fn redis_store(
     redis: Option<&str>,
     cluster: &[String],
 ) -> Result<(DynStore, String), String> {
-    let _ = (redis, cluster);
-    Err("the Redis backend is not available in this build yet; run without --redis/--redis-cluster for the in-memory store".to_owned())
+    let (connected, what) = match redis {
+        Some(url) => (oneshot_redis::RedisStore::connect(url).await, "Redis"),
+        None => (
+            oneshot_redis::RedisStore::connect_cluster(cluster.iter().cloned()).await,
+            "Redis Cluster",
+        ),
+    };
+    let store = connected.map_err(|e| match std::error::Error::source(&e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    })?;
+    match store.check_server().await {
+        Ok(warnings) => {
+            for warning in warnings {
+                tracing::warn!(%warning, "Redis configuration may break oneshot's promises");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not check the Redis configuration"),
+    }
+    Ok((Arc::new(store), format!("{what} store")))
 }
