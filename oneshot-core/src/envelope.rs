@@ -2,16 +2,15 @@
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use rand_core::TryRng;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::{OpenError, RandomnessError, SealError};
+use crate::error::{OpenError, SealError};
 use crate::format::{
     AAD_LEN, AAD_PREFIX, FRAME_BLOCK, FRAME_LEN_PREFIX, HEADER_LEN, MAX_BODY_LEN, MIN_ENVELOPE_LEN,
     NONCE_LEN, OVERHEAD, TAG_LEN, VERSION,
 };
 use crate::id::SecretId;
-use crate::key::{EncKey, SecretKey};
+use crate::key::{Derived, EncKey, SecretKey, fill_random};
 
 /// The length of the padded frame for a body of `body_len` bytes, or `None` if
 /// the format cannot carry such a body.
@@ -51,9 +50,7 @@ fn cipher(enc_key: &EncKey) -> Aes256Gcm {
 /// The result is the complete envelope to store under `key.id()`.
 pub fn seal(key: &SecretKey, body: &[u8]) -> Result<Vec<u8>, SealError> {
     let mut nonce = [0u8; NONCE_LEN];
-    getrandom::SysRng
-        .try_fill_bytes(&mut nonce)
-        .map_err(|e| SealError::Randomness(RandomnessError(e)))?;
+    fill_random(&mut nonce)?;
     seal_with_nonce(key, body, nonce)
 }
 
@@ -61,6 +58,16 @@ pub fn seal(key: &SecretKey, body: &[u8]) -> Result<Vec<u8>, SealError> {
 /// AES-GCM, so this stays private to the crate and its known-answer tests.
 pub(crate) fn seal_with_nonce(
     key: &SecretKey,
+    body: &[u8],
+    nonce: [u8; NONCE_LEN],
+) -> Result<Vec<u8>, SealError> {
+    seal_derived(&key.derive(), body, nonce)
+}
+
+/// Sealing with the derivations already done, so a caller that also needs the
+/// id (the facade) runs HKDF once, not twice.
+pub(crate) fn seal_derived(
+    derived: &Derived,
     body: &[u8],
     nonce: [u8; NONCE_LEN],
 ) -> Result<Vec<u8>, SealError> {
@@ -77,7 +84,6 @@ pub(crate) fn seal_with_nonce(
     out.extend_from_slice(body);
     out.resize(HEADER_LEN + frame_len, 0);
 
-    let derived = key.derive();
     let Some(frame) = out.get_mut(HEADER_LEN..) else {
         return Err(too_large());
     };
@@ -122,6 +128,14 @@ pub fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
 /// Checks run in the order FORMAT-v1 §5 prescribes; nothing here panics on any
 /// input.
 pub fn open(key: &SecretKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    open_derived(&key.derive(), envelope)
+}
+
+/// Opening with the derivations already done (see [`seal_derived`]).
+pub(crate) fn open_derived(
+    derived: &Derived,
+    envelope: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     validate_envelope(envelope)?;
     let malformed = OpenError::Malformed("truncated");
     let (header, rest) = envelope
@@ -136,7 +150,6 @@ pub fn open(key: &SecretKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, Open
         .ok_or(malformed.clone())?;
     let tag = Tag::try_from(tag).map_err(|_| malformed)?;
 
-    let derived = key.derive();
     let mut frame = Zeroizing::new(ciphertext.to_vec());
     cipher(&derived.enc_key)
         .decrypt_inout_detached(

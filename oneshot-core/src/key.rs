@@ -42,9 +42,7 @@ impl SecretKey {
     /// A fresh key from the operating system's CSPRNG.
     pub fn generate() -> Result<Self, RandomnessError> {
         let mut bytes = [0u8; KEY_LEN];
-        getrandom::SysRng
-            .try_fill_bytes(&mut bytes)
-            .map_err(RandomnessError)?;
+        fill_random(&mut bytes)?;
         Ok(Self(bytes))
     }
 
@@ -110,6 +108,13 @@ impl SecretKey {
         let id = claim.id();
         Derived { enc_key, claim, id }
     }
+}
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), RandomnessError> {
+    getrandom::SysRng
+        .try_fill_bytes(buf)
+        .map_err(RandomnessError)
 }
 
 impl Drop for SecretKey {

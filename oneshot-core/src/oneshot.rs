@@ -6,10 +6,11 @@ use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
 use crate::claim::Claim;
-use crate::envelope::{open, seal, validate_envelope};
+use crate::envelope::{open_derived, seal_derived, validate_envelope};
 use crate::error::{Error, ParseError, PolicyError};
+use crate::format::NONCE_LEN;
 use crate::id::SecretId;
-use crate::key::SecretKey;
+use crate::key::{SecretKey, fill_random};
 use crate::link::build_link;
 use crate::policy::Policy;
 use crate::store::SecretStore;
@@ -99,8 +100,13 @@ impl<S: SecretStore> OneShot<S> {
         self.policy.check_body(body.len())?;
         let ttl = self.policy.resolve_ttl(ttl)?;
         let key = SecretKey::generate()?;
-        let id = key.id();
-        let envelope = seal(&key, body)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        fill_random(&mut nonce)?;
+        // One HKDF for both the id and the encryption key.
+        let derived = key.derive();
+        let id = derived.id;
+        let envelope = seal_derived(&derived, body, nonce)?;
+        drop(derived);
         let expires_at = SystemTime::now() + ttl;
         self.store.put_with_ttl(&id, &envelope, ttl).await?;
         Ok(Share {
@@ -114,10 +120,13 @@ impl<S: SecretStore> OneShot<S> {
     /// nothing to reveal: never created, expired or already read. A wrong key
     /// derives a different id, so it finds nothing and burns nothing.
     pub async fn reveal(&self, key: &SecretKey) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
-        let Some(envelope) = self.store.take(&key.id()).await? else {
+        let derived = key.derive();
+        let Some(envelope) = self.store.take(&derived.id).await? else {
             return Ok(None);
         };
-        open(key, &envelope).map(Some).map_err(Error::Open)
+        open_derived(&derived, &envelope)
+            .map(Some)
+            .map_err(Error::Open)
     }
 
     /// Stores an envelope sealed by a client, after checking its shape and its
