@@ -48,13 +48,13 @@ fn derivations(c: &mut Criterion) {
     let claim = key.claim();
     let mut group = c.benchmark_group("derive");
     group.bench_function("id from key (HKDF + SHA-256)", |b| {
-        b.iter(|| black_box(&key).id())
+        b.iter(|| black_box(&key).id());
     });
     group.bench_function("claim from key (HKDF)", |b| {
-        b.iter(|| black_box(&key).claim())
+        b.iter(|| black_box(&key).claim());
     });
     group.bench_function("id from claim (SHA-256)", |b| {
-        b.iter(|| black_box(&claim).id())
+        b.iter(|| black_box(&claim).id());
     });
     group.finish();
 }
