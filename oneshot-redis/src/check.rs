@@ -233,3 +233,75 @@ fn check_node(
         Err(err) => warnings.push(unchecked("RDB snapshots", err.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(version: &str, policy: &str, aof: &str, replicas: &str) -> Value {
+        Value::BulkString(
+            format!(
+                "# Server\r\nredis_version:{version}\r\n# Memory\r\nmaxmemory_policy:{policy}\r\n\
+                 # Persistence\r\naof_enabled:{aof}\r\n# Replication\r\nrole:master\r\n\
+                 connected_slaves:{replicas}\r\n"
+            )
+            .into_bytes(),
+        )
+    }
+
+    fn save(value: &str) -> Result<Value, redis::RedisError> {
+        Ok(Value::Array(vec![
+            Value::BulkString(b"save".to_vec()),
+            Value::BulkString(value.as_bytes().to_vec()),
+        ]))
+    }
+
+    #[test]
+    fn a_safe_node_gives_nothing() {
+        let mut warnings = Vec::new();
+        check_node(
+            "n",
+            &info("7.2.4", "noeviction", "0", "0"),
+            save(""),
+            &mut warnings,
+        );
+        assert_eq!(warnings, vec![]);
+    }
+
+    #[test]
+    fn an_old_replicated_node_gives_each_warning() {
+        let mut warnings = Vec::new();
+        check_node(
+            "n",
+            &info("6.0.16", "volatile-lru", "1", "2"),
+            save("900 1"),
+            &mut warnings,
+        );
+        let node = "n".to_owned();
+        assert_eq!(
+            warnings,
+            vec![
+                ServerWarning::EvictionPolicy {
+                    node: node.clone(),
+                    policy: "volatile-lru".to_owned()
+                },
+                ServerWarning::NoGetDel {
+                    node: node.clone(),
+                    version: RedisVersion::new(6, 0, 16)
+                },
+                ServerWarning::AppendOnly { node: node.clone() },
+                ServerWarning::Replicas {
+                    node: node.clone(),
+                    count: 2
+                },
+                ServerWarning::RdbSnapshots {
+                    node,
+                    save: "900 1".to_owned()
+                },
+            ]
+        );
+        for warning in &warnings {
+            assert!(warning.to_string().starts_with("n: "), "{warning}");
+        }
+    }
+}

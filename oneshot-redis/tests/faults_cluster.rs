@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{CALL_BOUND, Outcome, check_invariants, key_slot, slot_ranges, started_after};
-use oneshot_core::testkit::random_id;
 use oneshot_core::SecretId;
+use oneshot_core::testkit::random_id;
 use oneshot_redis::RedisStore;
 use oneshot_redis_harness::RedisCluster;
 use tokio::time::sleep;
