@@ -1,0 +1,174 @@
+//! Property test: arbitrary methods, paths, headers, content types and bodies
+//! sent to the real server never get a 5xx, every error is JSON, and the
+//! server still works afterwards.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Api, TestServer, sealed};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: &'static str,
+    path: String,
+    content_type: Option<String>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        ".{0,60}".prop_map(Value::String),
+        "[0-9a-fA-F]{30,34}".prop_map(Value::String),
+        "[A-Za-z0-9_=+/-]{40,46}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(".{0,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Objects with the API's field names (and others), so that requests get
+/// past the JSON parser and reach field validation and the store.
+fn api_object() -> impl Strategy<Value = Vec<u8>> {
+    let valid = sealed(b"fuzz");
+    let id = prop_oneof![Just(json!(valid.id)), json_value()];
+    let envelope = prop_oneof![Just(json!(valid.envelope)), json_value()];
+    let claim = prop_oneof![Just(json!(valid.claim)), json_value()];
+    let ttl = prop_oneof![(0u64..400_000).prop_map(|n| json!(n)), json_value()];
+    (
+        prop::option::of(id),
+        prop::option::of(envelope),
+        prop::option::of(ttl),
+        prop::option::of(claim),
+        prop::option::of(json_value()),
+    )
+        .prop_map(|(id, envelope, ttl, claim, extra)| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in [
+                ("id", id),
+                ("envelope", envelope),
+                ("ttl_secs", ttl),
+                ("claim", claim),
+                ("other", extra),
+            ] {
+                if let Some(v) = v {
+                    m.insert(k.to_owned(), v);
+                }
+            }
+            Value::Object(m).to_string().into_bytes()
+        })
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    let method = prop::sample::select(vec![
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS",
+    ]);
+    let path = prop_oneof![
+        4 => prop::sample::select(vec![
+            "/api/v1/secrets".to_owned(),
+            "/api/v1/secrets/take".to_owned(),
+            "/".to_owned(),
+            "/s".to_owned(),
+            "/static/format.js".to_owned(),
+        ]),
+        1 => "/[a-zA-Z0-9/%._~-]{0,40}",
+    ];
+    let content_type = prop::option::of(prop_oneof![
+        Just("application/json".to_owned()),
+        Just("application/json; charset=utf-8".to_owned()),
+        Just("APPLICATION/JSON".to_owned()),
+        Just("text/plain".to_owned()),
+        Just("multipart/form-data; boundary=x".to_owned()),
+        "[ -~]{0,40}",
+    ]);
+    let header = ("x-[a-z0-9-]{1,20}", "[ -~]{0,60}");
+    let body = prop_oneof![
+        2 => api_object(),
+        1 => json_value().prop_map(|v| v.to_string().into_bytes()),
+        1 => prop::collection::vec(any::<u8>(), 0..600),
+    ];
+    (
+        method,
+        path,
+        content_type,
+        prop::collection::vec(header, 0..4),
+        body,
+    )
+        .prop_map(|(method, path, content_type, headers, body)| Request {
+            method,
+            path,
+            content_type,
+            headers,
+            body,
+        })
+}
+
+#[test]
+fn arbitrary_requests_never_get_5xx_and_the_server_survives() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(TestServer::memory());
+    let api = Api::new(&server.base);
+    let config = ProptestConfig {
+        cases: 400,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(req in request())| {
+        let (status, content_type, text) = rt.block_on(async {
+            let mut r = api.http.request(req.method.parse().unwrap(), format!("{}{}", api.base, req.path));
+            if let Some(ct) = &req.content_type {
+                r = r.header("content-type", ct);
+            }
+            for (k, v) in &req.headers {
+                r = r.header(k, v);
+            }
+            let response = r
+                .body(req.body.clone())
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .expect("the server answers");
+            let status = response.status().as_u16();
+            let ct = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (status, ct, response.text().await.unwrap_or_default())
+        });
+        prop_assert!(status < 500, "{} {} got {status}: {text}", req.method, req.path);
+        if status >= 400 && req.method != "HEAD" {
+            prop_assert!(content_type.starts_with("application/json"), "{status} with {content_type}");
+            let v: Value = serde_json::from_str(&text).expect("JSON error");
+            prop_assert!(v["error"].is_string() && v["message"].is_string(), "{text}");
+        }
+    });
+
+    // Still serving: a full round trip works.
+    rt.block_on(async {
+        let s = sealed(b"after the storm");
+        assert_eq!(api.create(&s, Some(600)).await.0, 201);
+        let (status, body) = api.take(&s.claim).await;
+        assert_eq!(status, 200, "{body}");
+    });
+    rt.block_on(server.stop());
+}

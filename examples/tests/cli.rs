@@ -1,0 +1,207 @@
+//! The built `oneshot` binary against the real server: round trips, every
+//! documented exit code, one-line errors that never show the key, and retries
+//! only when the server says a retry is safe.
+
+mod common;
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Api, TestServer, sealed};
+use oneshot_core::Policy;
+use tokio::io::AsyncWriteExt;
+
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+async fn oneshot(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_oneshot"))
+        .args(args)
+        .env_remove("ONESHOT_SERVER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run the oneshot binary");
+    let mut pipe = child.stdin.take().unwrap();
+    // The CLI may exit before reading everything (e.g. on a usage error).
+    let _ = pipe.write_all(stdin).await;
+    drop(pipe);
+    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the CLI finishes within 30 s")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// An error is one line on stderr, prefixed, and nothing on stdout.
+fn assert_one_line_error(run: &Run, code: i32, needle: &str) {
+    assert_eq!(run.code, code, "stderr: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "nothing on stdout");
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {:?}", run.stderr);
+    assert!(run.stderr.starts_with("oneshot: error: "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(needle),
+        "{:?} in {}",
+        needle,
+        run.stderr
+    );
+}
+
+async fn share(base: &str, secret: &[u8], extra: &[&str]) -> String {
+    let mut args = vec!["share", "--server", base];
+    args.extend_from_slice(extra);
+    let run = oneshot(&args, secret).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let link = String::from_utf8(run.stdout).unwrap();
+    assert!(link.ends_with('\n') && link.lines().count() == 1);
+    link.trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_and_open_round_trip_with_exit_codes() {
+    let server = TestServer::memory().await;
+    let base = server.base.clone();
+
+    // Binary-safe round trip, bytes exactly (no newline added when piped).
+    let secret: Vec<u8> = (0..=255u8).chain(b"\n\n".iter().copied()).collect();
+    let link = share(&base, &secret, &["--ttl", "30m"]).await;
+    assert!(link.starts_with(&format!("{base}/s#")), "{link}");
+    let key = link.rsplit('#').next().unwrap().to_owned();
+    let run = oneshot(&["open", &link], b"").await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, secret);
+    assert!(run.stderr.is_empty());
+
+    // Second open: not found, exit 3, no key in the message.
+    let run = oneshot(&["open", &link], b"").await;
+    assert_one_line_error(&run, 3, "already viewed");
+    assert!(!run.stderr.contains(&key));
+
+    // A bare key with --server, and whitespace around the link.
+    let link = share(&base, b"bare", &[]).await;
+    let key = link.rsplit('#').next().unwrap().to_owned();
+    let run = oneshot(&["open", &format!("  {key}\n"), "--server", &base], b"").await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, b"bare");
+
+    // Exit 2: malformed links, bare key without server, empty secret, bad
+    // --ttl, a lifetime the server refuses, a secret over the server's limit.
+    let damaged = format!("{base}/s#{}", &key[..40]);
+    let run = oneshot(&["open", &damaged], b"").await;
+    assert_one_line_error(&run, 2, "malformed link");
+    assert!(
+        !run.stderr.contains(&key[..40]),
+        "the key is never repeated"
+    );
+    let run = oneshot(&["open", &key], b"").await;
+    assert_one_line_error(&run, 2, "--server");
+    let run = oneshot(&["open", &format!("ftp://host/s#{key}")], b"").await;
+    assert_one_line_error(&run, 2, "malformed link");
+    let run = oneshot(&["share", "--server", &base], b"").await;
+    assert_one_line_error(&run, 2, "empty");
+    let run = oneshot(&["share", "--server", &base, "--ttl", "soon"], b"x").await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("invalid lifetime"), "{}", run.stderr);
+    let run = oneshot(&["share", "--server", &base, "--ttl", "100d"], b"x").await;
+    assert_one_line_error(&run, 2, "invalid_ttl");
+    let run = oneshot(&["share", "--server", &base], &vec![b'x'; 70 * 1024]).await;
+    assert_one_line_error(&run, 2, "too_large");
+    let run = oneshot(&["share", "--server", "not a url"], b"x").await;
+    assert_one_line_error(&run, 2, "invalid server URL");
+    let run = oneshot(&["frobnicate"], b"").await;
+    assert_eq!(run.code, 2);
+    assert_eq!(server.entries(), 0, "nothing stored by the failures");
+
+    // Exit 4: nobody listening.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let run = oneshot(&["share", "--server", &dead], b"x").await;
+    assert_one_line_error(&run, 4, "could not connect");
+    let run = oneshot(&["open", &format!("{dead}/s#{key}")], b"").await;
+    assert_one_line_error(&run, 4, "could not connect");
+
+    // Exit 5: the server hands back an envelope the key cannot open (stored
+    // by someone who knew the id but not the key: here, a different key's
+    // envelope under this key's id).
+    let victim = sealed(b"real");
+    let forged = sealed(b"forged");
+    let api = Api::new(&base);
+    let body = serde_json::json!({ "id": victim.id, "envelope": forged.envelope });
+    assert_eq!(api.post("/api/v1/secrets", &body).await.0, 201);
+    let link = format!("{base}/s#{}", victim.key.to_b64u().as_str());
+    let run = oneshot(&["open", &link], b"").await;
+    assert_one_line_error(&run, 5, "could not be opened");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn help_documents_the_exit_codes() {
+    for args in [&["--help"][..], &["share", "--help"], &["open", "--help"]] {
+        let run = oneshot(args, b"").await;
+        assert_eq!(run.code, 0);
+        let text = String::from_utf8(run.stdout).unwrap();
+        for line in [
+            "Exit codes:",
+            "2  bad usage or input",
+            "3  not found",
+            "4  server or network failure",
+            "5  the secret was taken but could not be decrypted",
+        ] {
+            assert!(
+                text.contains(line),
+                "{args:?} --help lacks {line:?}:\n{text}"
+            );
+        }
+    }
+}
+
+/// Store failures behind the server: a paused redis-server gives
+/// `indeterminate` (never retried: exactly one take reaches the store); a
+/// killed one gives `unavailable` (retried, a bounded number of times).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_only_when_the_server_says_it_is_safe() {
+    let mut redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
+        .await
+        .unwrap();
+    let store = oneshot_redis::RedisConfig::new(redis.url())
+        .connect_timeout(Duration::from_millis(300))
+        .response_timeout(Duration::from_millis(300))
+        .connect()
+        .await
+        .expect("connect");
+    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    let link = share(&server.base, b"paused", &[]).await;
+
+    redis.pause();
+    let run = oneshot(&["open", &link], b"").await;
+    redis.resume();
+    assert_one_line_error(&run, 4, "not retried");
+    assert_eq!(
+        server.counts.takes(),
+        1,
+        "an indeterminate take is never repeated"
+    );
+
+    redis.kill();
+    let before = server.counts.takes();
+    let run = oneshot(&["open", &link], b"").await;
+    assert_one_line_error(&run, 4, "unavailable; nothing was read");
+    let attempts = server.counts.takes() - before;
+    assert_eq!(
+        attempts, 3,
+        "a safe retry is repeated, three attempts in all"
+    );
+    server.stop().await;
+}

@@ -1,0 +1,108 @@
+//! Property tests of what the CLI parses from people: links, keys, server
+//! URLs, lifetimes and whole command lines. Never a panic; errors are one
+//! clear line that never repeats the key.
+
+use clap::Parser;
+use oneshot_core::SecretKey;
+use oneshot_examples::cli::{Cli, exit, parse_open_target, parse_server};
+use oneshot_examples::ttl::{format_ttl, parse_ttl};
+use proptest::prelude::*;
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..120)
+            .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        ".{0,120}",
+        "(https?://[a-z0-9.:]{1,20}/[a-z/]{0,10})?#?[A-Za-z0-9_=+/-]{0,50}",
+    ]
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn open_targets_never_panic_and_errors_are_clean(input in text(), server in prop::option::of(text())) {
+        match parse_open_target(&input, server.as_deref()) {
+            Ok(target) => {
+                prop_assert!(matches!(target.take_url.scheme(), "http" | "https"));
+                prop_assert!(target.take_url.path().ends_with("/api/v1/secrets/take"));
+            }
+            Err(e) => {
+                prop_assert_eq!(e.code, exit::USAGE);
+                prop_assert!(!e.message.contains('\n'));
+                prop_assert!(!e.message.is_empty());
+                if let Some((_, fragment)) = input.split_once('#')
+                    && fragment.trim().len() >= 12
+                {
+                    prop_assert!(!e.message.contains(fragment.trim()), "{}", e.message);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn links_round_trip(key in any::<[u8; 32]>(), host in "[a-z]{1,12}(\\.[a-z]{2,5})?", port in prop::option::of(1u16..), prefix in "(/[a-z0-9]{1,8}){0,2}", https in any::<bool>(), ws in "[ \t\n]{0,3}") {
+        let scheme = if https { "https" } else { "http" };
+        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        let server = format!("{scheme}://{host}{port}{prefix}");
+        let key = SecretKey::from_bytes(key);
+        let link = oneshot_core::link::build_link(&format!("{server}/s"), &key).unwrap();
+        let target = parse_open_target(&format!("{ws}{}{ws}", link.as_str()), None).unwrap();
+        prop_assert!(target.key == key);
+        let base = parse_server(&server).unwrap();
+        let expected = base.join("api/v1/secrets/take").unwrap();
+        prop_assert_eq!(&target.take_url, &expected);
+        // A bare key needs the server; with it, the same target.
+        let bare = parse_open_target(key.to_b64u().as_str(), Some(&server)).unwrap();
+        prop_assert!(bare.key == key);
+        prop_assert_eq!(bare.take_url, target.take_url);
+        prop_assert_eq!(parse_open_target(key.to_b64u().as_str(), None).unwrap_err().code, exit::USAGE);
+    }
+
+    #[test]
+    fn servers_never_panic(input in text()) {
+        if let Ok(url) = parse_server(&input) {
+            prop_assert!(url.path().ends_with('/'));
+            prop_assert!(url.fragment().is_none());
+        }
+    }
+
+    #[test]
+    fn lifetimes_never_panic(input in text()) {
+        if let Ok(ttl) = parse_ttl(&input) {
+            prop_assert!(ttl.as_secs() > 0);
+            prop_assert_eq!(parse_ttl(&format_ttl(ttl)).unwrap(), ttl);
+        }
+    }
+
+    #[test]
+    fn lifetimes_parse(n in 1u64..1_000_000, unit in prop::sample::select(vec![("s", 1u64), ("m", 60), ("h", 3600), ("d", 86_400), ("", 1)])) {
+        let parsed = parse_ttl(&format!("{n}{}", unit.0));
+        let secs = n * unit.1;
+        if secs <= 100 * 365 * 86_400 {
+            prop_assert_eq!(parsed.unwrap().as_secs(), secs);
+        } else {
+            prop_assert!(parsed.is_err());
+        }
+    }
+
+    #[test]
+    fn command_lines_never_panic(args in prop::collection::vec(prop_oneof![
+        Just("share".to_owned()), Just("open".to_owned()), Just("--ttl".to_owned()),
+        Just("--server".to_owned()), Just("--help".to_owned()), text()
+    ], 0..5)) {
+        let argv = std::iter::once("oneshot".to_owned()).chain(args);
+        if let Err(e) = Cli::try_parse_from(argv) {
+            // Usage errors exit 2 (help and version exit 0).
+            prop_assert!(matches!(e.exit_code(), 0 | 2));
+        }
+    }
+}
