@@ -426,3 +426,53 @@ async fn cli_links_open_in_the_page_and_page_links_in_the_cli() {
     browser.close().await;
     server.stop().await;
 }
+
+/// The reveal page against real store failures: a paused redis-server
+/// (indeterminate: one take, no automatic retry, said plainly) and a killed
+/// one (unavailable: retried a bounded number of times, then offered again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reveal_page_retries_only_when_the_server_says_it_is_safe() {
+    let _guard = BROWSER_LOCK.lock().await;
+    let mut redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
+        .await
+        .unwrap();
+    let store = oneshot_redis::RedisConfig::new(redis.url())
+        .connect_timeout(Duration::from_millis(300))
+        .response_timeout(Duration::from_millis(300))
+        .connect()
+        .await
+        .expect("connect");
+    let server =
+        TestServer::with_store(std::sync::Arc::new(store), oneshot_core::Policy::default()).await;
+    let api = common::Api::new(&server.base);
+    let (first, second) = (sealed(b"first"), sealed(b"second"));
+    assert_eq!(api.create(&first, None).await.0, 201);
+    assert_eq!(api.create(&second, None).await.0, 201);
+    let link = |s: &common::Sealed| format!("{}/s#{}", server.base, s.key.to_b64u().as_str());
+
+    let driver = Chromedriver::start().await;
+    let browser = driver.session().await;
+    open_link(&browser, &link(&first)).await;
+    redis.pause();
+    assert_eq!(press_reveal(&browser).await, "indeterminate");
+    redis.resume();
+    assert_eq!(server.counts.takes(), 1, "never retried automatically");
+    let status = text_of(&browser, "#reveal-status").await;
+    assert!(status.contains("will not retry on its own"), "{status}");
+    browser.screenshot("7-indeterminate").await;
+
+    open_link(&browser, &link(&second)).await;
+    redis.kill();
+    let before = server.counts.takes();
+    assert_eq!(press_reveal(&browser).await, "unavailable");
+    assert_eq!(server.counts.takes() - before, 3, "a safe retry, bounded");
+    let status = text_of(&browser, "#reveal-status").await;
+    assert!(status.contains("Nothing was read"), "{status}");
+    assert!(
+        visible(&browser, "ready-view").await,
+        "Reveal can be pressed again"
+    );
+    browser.screenshot("8-unavailable").await;
+    browser.close().await;
+    server.stop().await;
+}

@@ -1,6 +1,38 @@
 //! The oneshot web server: the JSON API of `ARCHITECTURE.md` and the page that
 //! encrypts and decrypts in the browser.
 //!
+//! # Routes
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `GET /` | the create page |
+//! | `GET /s` | the reveal page (the key travels in the fragment, `/s#<key>`) |
+//! | `GET /static/{style.css, format.js, common.js, create.js, reveal.js, favicon.svg}` | the page's files, embedded in the binary |
+//! | `POST /api/v1/secrets` | `{"id": hex32, "envelope": b64u, "ttl_secs": n}` → `201 {"id", "expires_at"}` |
+//! | `POST /api/v1/secrets/take` | `{"claim": b64u}` → `200 {"envelope": b64u}` |
+//!
+//! `ttl_secs` may be left out (or `null`) for the policy's default;
+//! `expires_at` is in seconds since the Unix epoch. Requests must be
+//! `Content-Type: application/json`, with no other fields.
+//!
+//! # Errors
+//!
+//! Every error is JSON, `{"error": code, "message": text}`, with the codes of
+//! [`error_codes`]: `400` for malformed input (`invalid_json`,
+//! `invalid_request`, `invalid_id`, `invalid_envelope`, `invalid_claim`,
+//! `invalid_ttl`), `413 too_large`, `415 unsupported_media_type`, `404
+//! not_found` (for a take: never existed, expired and already read look the
+//! same), `405 method_not_allowed`, `409 already_exists`. A store failure is
+//! `503` with `"retry"`: `unavailable` or `store_full` with `"retry": true`
+//! and `Retry-After` (nothing happened, repeat it), `indeterminate` with
+//! `"retry": false` (the operation may have run; never repeat a take).
+//!
+//! Every response carries a strict Content-Security-Policy (own scripts and
+//! styles only, nothing inline, no framing), `Referrer-Policy: no-referrer`,
+//! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
+//! `X-Frame-Options: DENY`. Logs name routes, statuses and ids, never a key,
+//! claim or envelope.
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use std::sync::Arc;
