@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
-use redis::{Cmd, ProtocolVersion, RedisError, Value};
+use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
+use redis::{Cmd, ErrorKind, ProtocolVersion, RedisError, ServerErrorKind, Value};
 use tokio::time::Instant;
 
 use crate::classify::is_cluster_redirect;
@@ -20,6 +20,30 @@ const REDIRECT_PAUSES: [Duration; 3] = [
     Duration::from_millis(40),
     Duration::from_millis(100),
 ];
+
+/// At most this many sends of one command (each one refused by a node
+/// without running it, except the last).
+const MAX_ATTEMPTS: usize = 6;
+
+/// `ASKING` then `cmd`, on the node an `ASK` reply named.
+async fn asking(
+    conn: &mut ClusterConnection,
+    cmd: &Cmd,
+    host: String,
+    port: u16,
+) -> Result<Value, RedisError> {
+    let mut pipe = redis::pipe();
+    pipe.cmd("ASKING").add_command(cmd.clone());
+    let route = SingleNodeRoutingInfo::ByAddress { host, port };
+    let mut replies = conn.route_pipeline(pipe, 0, 2, route).await?;
+    match (replies.pop(), replies.pop()) {
+        (Some(reply), Some(_asking_ok)) => reply.extract_error(),
+        _ => Err(RedisError::from((
+            ErrorKind::UnexpectedReturnType,
+            "expected two replies to ASKING + command",
+        ))),
+    }
+}
 
 /// The cluster client, configured never to re-send a command by itself.
 #[derive(Clone)]
@@ -62,16 +86,35 @@ impl Cluster {
 
     /// Sends `cmd` (routed by its key), retrying only on replies that prove it
     /// did not run, a bounded number of times and never past `deadline`.
+    ///
+    /// `ASK host:port` (a slot being migrated) is followed at once with
+    /// `ASKING` + `cmd` to that node; MOVED, TRYAGAIN, CLUSTERDOWN and
+    /// READONLY are retried by slot after a short pause, by which time the
+    /// client has refreshed its slot map (it does so on MOVED and READONLY).
     pub(crate) async fn query(&self, cmd: &Cmd, deadline: Instant) -> Result<Value, RedisError> {
         let mut pauses = REDIRECT_PAUSES.iter();
-        loop {
+        let mut ask: Option<(String, u16)> = None;
+        for _ in 0..MAX_ATTEMPTS {
             let mut conn = self.conn.clone();
-            let err = match cmd.query_async::<Value>(&mut conn).await {
+            let result = match ask.take() {
+                None => cmd.query_async::<Value>(&mut conn).await,
+                Some((host, port)) => asking(&mut conn, cmd, host, port).await,
+            };
+            let err = match result {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };
             if !is_cluster_redirect(&err) {
                 return Err(err);
+            }
+            if err.kind() == ErrorKind::Server(ServerErrorKind::Ask) {
+                ask = err.redirect_node().and_then(|(addr, _slot)| {
+                    let (host, port) = addr.rsplit_once(':')?;
+                    Some((host.to_owned(), port.parse().ok()?))
+                });
+                if ask.is_some() {
+                    continue;
+                }
             }
             let Some(pause) = pauses.next() else {
                 return Err(err);
@@ -82,6 +125,10 @@ impl Cluster {
             tracing::debug!(error = %err, "cluster redirect; retrying after a slot refresh");
             tokio::time::sleep(*pause).await;
         }
+        Err(RedisError::from((
+            ErrorKind::Server(ServerErrorKind::TryAgain),
+            "too many cluster redirects",
+        )))
     }
 
     /// Sends `cmd` to every primary; one result per node, keyed by address.
@@ -94,7 +141,7 @@ impl Cluster {
         let reply = conn.route_command(cmd, routing).await?;
         let Value::Map(entries) = reply else {
             return Err(RedisError::from((
-                redis::ErrorKind::UnexpectedReturnType,
+                ErrorKind::UnexpectedReturnType,
                 "expected one reply per primary",
             )));
         };

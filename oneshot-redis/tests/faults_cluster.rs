@@ -53,8 +53,9 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
     });
     sleep(Duration::from_millis(400)).await;
     load.next_epoch();
-    let killed_at = load.start.elapsed();
+    let kill_sent_at = load.start.elapsed();
     cluster.node_mut(VICTIM).kill();
+    let killed_at = load.start.elapsed();
     sleep(Duration::from_millis(1500)).await;
     let iterations = load.finish().await;
     let victim_ranges = &ranges[VICTIM];
@@ -69,7 +70,7 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
     // Before the kill, everything worked.
     for it in iterations
         .iter()
-        .filter(|it| it.calls.iter().all(|c| c.started + c.took < killed_at))
+        .filter(|it| it.calls.iter().all(|c| c.started + c.took < kill_sent_at))
     {
         assert!(
             it.calls.iter().all(|c| !c.outcome.is_error()),

@@ -27,8 +27,8 @@ async fn kill_9_mid_load_then_recover_on_the_same_port() {
 
     sleep(Duration::from_millis(400)).await;
     load.next_epoch();
-    let killed_at = load.start.elapsed();
     server.kill();
+    let killed_at = load.start.elapsed();
     // Down for a while: every call must still come back, typed and bounded.
     sleep(Duration::from_millis(800)).await;
     server.restart();
@@ -78,12 +78,13 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
 
     sleep(Duration::from_millis(300)).await;
     load.next_epoch();
-    let paused_at = load.start.elapsed();
     server.pause();
+    // Measured after the signal went out, so the window is surely frozen.
+    let paused_at = load.start.elapsed();
     sleep(Duration::from_millis(1500)).await;
+    let resumed_at = load.start.elapsed();
     server.resume();
     load.next_epoch();
-    let resumed_at = load.start.elapsed();
     let recovery = common::time_to_recover(&store, Duration::from_secs(2)).await;
     let recovered_at = load.start.elapsed();
     sleep(Duration::from_millis(400)).await;
@@ -111,7 +112,8 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
     for call in &during {
         assert!(
             matches!(call.outcome, Outcome::Indeterminate | Outcome::Unavailable),
-            "a {} during SIGSTOP gave {:?}",
+            "a {} during SIGSTOP gave {:?}: {call:?} (paused at {paused_at:?}, resumed at \
+             {resumed_at:?})",
             call.op,
             call.outcome
         );

@@ -1,0 +1,59 @@
+//! A slot in migration: the source node answers ASK, and the store follows it
+//! with ASKING + the command on the target (the cluster client's own
+//! redirect-following is off, because it would also re-send after timeouts).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{key_slot, slot_ranges};
+use oneshot_core::SecretStore;
+use oneshot_core::testkit::random_id;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_redirects_during_a_migration_are_followed() {
+    let cluster = common::shared_cluster();
+    let store = common::cluster_store(&cluster).await;
+    let ranges = slot_ranges(&cluster);
+    let (source, target) = (0, 1);
+    let owned_by_source = |slot: u16| ranges[source].iter().any(|&(a, b)| (a..=b).contains(&slot));
+    let (id, slot) = (0..200_000)
+        .map(|_| random_id())
+        .map(|id| {
+            let slot = key_slot(&store.key_for(&id));
+            (id, slot)
+        })
+        .find(|(_, slot)| owned_by_source(*slot))
+        .expect("an id on the source node");
+    let slot_arg = slot.to_string();
+    let source_node = &cluster.nodes()[source];
+    let target_node = &cluster.nodes()[target];
+    let source_id = source_node.cli(&["cluster", "myid"]);
+    let target_id = target_node.cli(&["cluster", "myid"]);
+    target_node.cli(&["cluster", "setslot", &slot_arg, "importing", &source_id]);
+    source_node.cli(&["cluster", "setslot", &slot_arg, "migrating", &target_id]);
+
+    // The key does not exist on the source, so the put is sent on with ASK.
+    store
+        .put_with_ttl(&id, b"in transit", Duration::from_secs(60))
+        .await
+        .expect("put during migration");
+    assert_eq!(
+        target_node.cli(&["cluster", "countkeysinslot", &slot_arg]),
+        "1",
+        "the put did not land on the importing node"
+    );
+    assert_eq!(
+        store
+            .take(&id)
+            .await
+            .expect("take during migration")
+            .as_deref(),
+        Some(&b"in transit"[..])
+    );
+    assert_eq!(store.take(&id).await.expect("second take"), None);
+
+    for node in [source_node, target_node] {
+        node.cli(&["cluster", "setslot", &slot_arg, "stable"]);
+    }
+}
