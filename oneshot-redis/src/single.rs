@@ -8,7 +8,7 @@
 //! retry) instead of `Indeterminate` whenever the server is simply down. It
 //! never re-sends a command.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -24,6 +24,10 @@ use crate::classify::Stage;
 /// tries again. Keeps a dead server from being hammered by every caller.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
 
+/// A connection whose calls have only timed out for this many response
+/// timeouts is given up (see [`Slot::last_reply`]).
+const STALE_AFTER_TIMEOUTS: u32 = 3;
+
 /// One connection attempt's outcome, shared by all callers that waited on it.
 #[derive(Debug)]
 struct Slot {
@@ -32,6 +36,13 @@ struct Slot {
     /// socket closes, so the next call reconnects instead of writing into a
     /// dead connection.
     dead: Arc<AtomicBool>,
+    /// When this connection last delivered a reply (or was opened), in ms
+    /// since `born`. A connection that only times out for long (a peer gone
+    /// without a reset, a half-open socket) is replaced, so that callers get
+    /// `Unavailable` from failing reconnects rather than `Indeterminate`
+    /// forever.
+    last_reply_ms: AtomicU64,
+    born: Instant,
 }
 
 impl Slot {
@@ -39,7 +50,20 @@ impl Slot {
         Arc::new(Self {
             cell: OnceCell::new(),
             dead: Arc::new(AtomicBool::new(false)),
+            last_reply_ms: AtomicU64::new(0),
+            born: Instant::now(),
         })
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_reply_ms.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// How long since the last reply (or since the connection was opened).
+    fn silent_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_reply_ms.load(Ordering::Relaxed));
+        self.born.elapsed().saturating_sub(last)
     }
 }
 
@@ -49,6 +73,8 @@ pub(crate) struct SingleNode {
     client: Client,
     config: AsyncConnectionConfig,
     resp3: bool,
+    /// Retire a connection that has been silent this long while calls time out.
+    stale_after: Duration,
     current: Mutex<Arc<Slot>>,
 }
 
@@ -68,6 +94,7 @@ impl SingleNode {
             client,
             config,
             resp3,
+            stale_after: response_timeout * STALE_AFTER_TIMEOUTS,
             current: Mutex::new(Slot::new()),
         }
     }
@@ -79,13 +106,28 @@ impl SingleNode {
         let (slot, mut conn) = self.connection().await?;
         *stage = Stage::Sent;
         match cmd.query_async::<Value>(&mut conn).await {
-            Ok(value) => Ok(value),
+            Ok(value) => {
+                slot.touch();
+                Ok(value)
+            }
             Err(err) => {
                 if err.is_unrecoverable_error() {
                     // Broken socket or a desynchronised stream: the next call
-                    // starts a fresh connection. Timeouts keep the connection
-                    // (replies stay matched to requests in order).
+                    // starts a fresh connection.
                     self.retire(&slot);
+                } else if err.is_timeout() && slot.silent_for() >= self.stale_after {
+                    // A timeout alone keeps the connection (replies stay
+                    // matched to requests in order, and a slow server may
+                    // catch up); one that has answered nothing for several
+                    // timeouts is given up.
+                    tracing::warn!(
+                        silent_for = ?slot.silent_for(),
+                        "Redis connection unresponsive; reconnecting"
+                    );
+                    self.retire(&slot);
+                } else if err.kind() != redis::ErrorKind::Io {
+                    // A server reply (an error reply is still a reply).
+                    slot.touch();
                 }
                 Err(err)
             }
@@ -101,7 +143,7 @@ impl SingleNode {
                 self.retire(&slot);
                 continue;
             }
-            let outcome = slot.cell.get_or_init(|| self.open(slot.dead.clone())).await;
+            let outcome = slot.cell.get_or_init(|| self.open(&slot)).await;
             match outcome {
                 Ok(conn) => return Ok((slot.clone(), conn.clone())),
                 Err((err, at)) => {
@@ -123,12 +165,10 @@ impl SingleNode {
         )))
     }
 
-    async fn open(
-        &self,
-        dead: Arc<AtomicBool>,
-    ) -> Result<MultiplexedConnection, (RedisError, Instant)> {
+    async fn open(&self, slot: &Slot) -> Result<MultiplexedConnection, (RedisError, Instant)> {
         let mut config = self.config.clone();
         if self.resp3 {
+            let dead = slot.dead.clone();
             config = config.set_push_sender(move |info: redis::PushInfo| {
                 if info.kind == PushKind::Disconnection {
                     dead.store(true, Ordering::Release);
@@ -143,6 +183,7 @@ impl SingleNode {
         {
             Ok(conn) => {
                 tracing::debug!("connected to Redis");
+                slot.touch();
                 Ok(conn)
             }
             Err(err) => {

@@ -81,7 +81,9 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
     server.pause();
     // Measured after the signal went out, so the window is surely frozen.
     let paused_at = load.start.elapsed();
-    sleep(Duration::from_millis(1500)).await;
+    // Long enough for the store to give up the silent connection (after 3
+    // response timeouts) and fail reconnecting (HELLO is never answered).
+    sleep(Duration::from_millis(2600)).await;
     let resumed_at = load.start.elapsed();
     server.resume();
     load.next_epoch();
@@ -118,6 +120,19 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
             call.outcome
         );
     }
+    // First the calls on the frozen connection time out (Indeterminate: they
+    // may run when the server wakes); once the store has replaced the silent
+    // connection, calls fail while connecting (Unavailable: nothing sent).
+    let indeterminate = during
+        .iter()
+        .filter(|c| c.outcome == Outcome::Indeterminate)
+        .count();
+    let unavailable = during
+        .iter()
+        .filter(|c| c.outcome == Outcome::Unavailable)
+        .count();
+    eprintln!("SIGSTOP: {indeterminate} Indeterminate, then {unavailable} Unavailable");
+    assert!(indeterminate > 0 && unavailable > 0);
     assert!(
         recovery < Duration::from_secs(1),
         "after SIGCONT the store took {recovery:?} to work again"
