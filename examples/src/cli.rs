@@ -274,8 +274,19 @@ fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
-fn client() -> Result<reqwest::Client, CliError> {
+/// A `reqwest` client builder with HTTPS (rustls on the ring provider).
+///
+/// This build of `reqwest` has no built-in crypto provider: it panics if a
+/// client is built before one is installed. Build every client of this
+/// package through here.
+pub fn http_client() -> reqwest::ClientBuilder {
+    // Err only means a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+}
+
+fn client() -> Result<reqwest::Client, CliError> {
+    http_client()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
         .referer(false)

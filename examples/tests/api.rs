@@ -611,7 +611,9 @@ async fn graceful_shutdown_finishes_and_stops_listening() {
     let s = sealed(b"before shutdown");
     assert_eq!(api.create(&s, None).await.0, 201);
     server.stop().await;
-    let after = reqwest::Client::new()
+    let after = oneshot_examples::cli::http_client()
+        .build()
+        .unwrap()
         .get(format!("{base}/"))
         .timeout(Duration::from_secs(5))
         .send()

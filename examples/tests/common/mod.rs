@@ -164,7 +164,7 @@ impl Api {
     pub(crate) fn new(base: &str) -> Self {
         Self {
             base: base.to_owned(),
-            http: reqwest::Client::builder()
+            http: oneshot_examples::cli::http_client()
                 .timeout(Duration::from_secs(20))
                 .build()
                 .expect("client"),
@@ -271,7 +271,9 @@ impl Chromedriver {
             url,
             chromium,
         };
-        let http = reqwest::Client::new();
+        let http = oneshot_examples::cli::http_client()
+            .build()
+            .expect("client");
         let until = Instant::now() + Duration::from_secs(15);
         loop {
             let ready = http
