@@ -1,22 +1,31 @@
 //! # oneshot-redis
 //!
 //! [`RedisStore`], a [`SecretStore`](oneshot_core::SecretStore) on Redis, one
-//! server or a Redis Cluster.
+//! server or a Redis Cluster, over the [`redis`] crate (1.8, tokio).
 //!
 //! - `put_with_ttl` is `SET <prefix><hex id> <envelope> PX <ms> NX`: create
-//!   only; an existing key gives `AlreadyExists`.
-//! - `take` is `GETDEL` (Redis ≥ 6.2) or an atomic Lua `GET`+`DEL` script:
-//!   read and delete in one step, so of concurrent takers at most one wins.
+//!   only; an existing key gives `AlreadyExists`, never an overwrite. A TTL
+//!   under 1 ms is `InvalidTtl` without contacting the server; a partial
+//!   millisecond rounds up.
+//! - `take` is `GETDEL` (Redis ≥ 6.2) or an atomic Lua `GET`+`DEL` script
+//!   ([`TakeMode`]; `Auto` asks the server its version when connecting).
+//!   Never a `GET` followed by a `DEL`.
+//! - Keys are `<prefix><32 lowercase hex>`, prefix `oneshot:` by default;
+//!   values are the envelope bytes exactly.
 //! - A command that may have reached the server is never sent again; such a
 //!   failure is `Indeterminate`. `Unavailable` means it certainly did not run.
+//! - [`RedisStore::check_server`] lists server settings that weaken the
+//!   guarantees ([`ServerWarning`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
 //! use oneshot_core::{SecretId, SecretStore};
-//! use oneshot_redis::RedisStore;
+//! use oneshot_redis::{RedisConfig, RedisStore};
 //!
 //! let store = RedisStore::connect("redis://127.0.0.1:6379/").await?;
+//! // or: RedisStore::connect_cluster(["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]).await?;
+//! // or: RedisConfig::new(url).key_prefix("app:").response_timeout(Duration::from_secs(2)).connect().await?;
 //! for warning in store.check_server().await? {
 //!     eprintln!("warning: {warning}");
 //! }
@@ -27,6 +36,135 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Cargo feature `tls`: `rediss://` URLs over rustls. If the application has
+//! not installed a rustls `CryptoProvider`, connecting installs ring's.
+//!
+//! # Guarantees
+//!
+//! What is promised, per primary (a single server is its own primary):
+//!
+//! - **At most once.** `GETDEL` and the script read and delete in one atomic
+//!   step on the server, so of any number of concurrent takers of one id at
+//!   most one receives the envelope. The store never re-sends a take (or a
+//!   put) that may have reached the server, so a lost reply cannot turn into a
+//!   second, destructive take that answers "not found".
+//! - **Create only.** `SET … NX` never overwrites; a duplicate id is
+//!   `AlreadyExists` and the first envelope is untouched.
+//! - **TTL honoured by the server.** The TTL is sent as `PX` milliseconds
+//!   (rounded up) and Redis never returns an expired key, whatever its
+//!   eviction or expiry sweep is doing. Replicas do not expire keys on their
+//!   own, but the store only talks to primaries.
+//! - **Bounded calls.** A call returns within connect timeout + response
+//!   timeout + 50 ms (defaults 1 s + 1 s), with `Ok` or a typed error.
+//!
+//! What is *not* promised, and the operator's options:
+//!
+//! - **Failover.** Redis replication is asynchronous. If a primary fails and a
+//!   replica is promoted (Sentinel, Cluster, a managed service), a secret
+//!   created just before can be missing on the new primary, and a secret taken
+//!   just before can be back and be delivered a second time. Options: run
+//!   without replicas (a failure loses the secrets, never duplicates them —
+//!   usually the right trade for one-time secrets); or keep replicas and
+//!   accept the window; `WAIT` narrows it but is best effort and would stall
+//!   every caller sharing the multiplexed connection, so this crate does not
+//!   issue it. `check_server` reports replicas ([`ServerWarning::Replicas`]).
+//! - **Eviction.** With any `maxmemory-policy` other than `noeviction`, a full
+//!   server deletes keys early — every secret has a TTL, so the `volatile-*`
+//!   policies pick them just like `allkeys-*`. Use `noeviction`: a full server
+//!   then refuses new secrets (`CapacityExceeded`) and keeps the unread ones.
+//! - **Disk.** RDB snapshots and the AOF write envelopes (ciphertext) to disk,
+//!   where they outlive their TTL in old files. Turn both off for a pure
+//!   in-memory store, or accept it: envelopes are encrypted with keys the
+//!   server never sees. `check_server` warns about both.
+//! - **Restart.** Without persistence, a restart loses every secret; takes
+//!   then answer `None`, not errors.
+//! - **Outcome after `Indeterminate`.** The command may or may not have run; a
+//!   take that ran after its reply was lost has consumed the secret, whose
+//!   bytes are gone. Only `Unavailable` (and `CapacityExceeded`) is safe to
+//!   retry: see [`StoreError::is_retry_safe`](oneshot_core::StoreError::is_retry_safe).
+//!
+//! # Failure handling
+//!
+//! What the `redis` crate (1.8.1) does on each failure class, from its source
+//! (paths under `redis-1.8.1/src/`), how this crate configures it, and what
+//! the store reports. The tests in `tests/` reproduce each case against real
+//! servers.
+//!
+//! ## One server
+//!
+//! The store keeps one `MultiplexedConnection` (all callers pipeline over one
+//! socket) and replaces it when it dies (`single.rs`). It does not use
+//! `ConnectionManager`: that type waits through an exponential reconnect
+//! backoff (`aio/connection_manager.rs:596-617`, 6 attempts by default, line
+//! 116) and reports a connect timeout and a response timeout as the same
+//! `TimedOut` I/O error (`client.rs:583-599` and
+//! `aio/multiplexed_connection.rs:631-638`), so its caller cannot tell "never
+//! sent" from "sent". Like the manager, the store never re-sends anything.
+//!
+//! | Failure | What `redis` does | Store reports |
+//! |---|---|---|
+//! | Connect refused, connect timeout, TLS/handshake/auth failure | `get_multiplexed_async_connection_with_config` fails; the connect timeout wraps the whole handshake (`client.rs:575-600`) | `Unavailable`: the command was never handed to a connection. Callers that arrive while one attempt runs share it; after a failure, calls within 100 ms fail at once, then the next call tries again |
+//! | Response timeout | `send_recv` wraps queueing *and* the reply wait in one timeout, returns `io::ErrorKind::TimedOut`, never retries (`aio/multiplexed_connection.rs:585-639`); the request may still be written later unless the driver sees its caller gone first (`:478-480`) | `Indeterminate`. The connection is kept (replies stay matched in order); one that has answered nothing for 3 response timeouts is replaced, after which calls fail connecting (`Unavailable`) |
+//! | Connection lost (reset, EOF, broken pipe) | In-flight and later requests get `BrokenPipe`/reset (`errors/mod.rs:24-28`), whether or not they were written; the driver stops and, on RESP3, sends a `Disconnection` push (`aio/multiplexed_connection.rs:203-207, 234-251`; push senders need RESP3, `:817-823`) | `Indeterminate` for calls that were handed to the connection. The store speaks RESP3 to Redis ≥ 6, so the disconnect push marks the connection dead and the *next* call reconnects instead of writing into it: after a restart, calls are `Ok` or `Unavailable`, not spurious `Indeterminate` |
+//! | Error reply `LOADING`, `BUSY`, `MASTERDOWN`, `READONLY`, `MOVED`, `TRYAGAIN`, `CLUSTERDOWN` | Returned as a server error | `Unavailable`: the server refused the command without running it |
+//! | `OOM command not allowed` (maxmemory with `noeviction`) | Server error | `CapacityExceeded` |
+//! | `NOSCRIPT` (script path) | Server error | The store sends `EVAL` with the script once (nothing ran). The crate's `Script::invoke_async` would do the same (`script.rs:209-227`) but `SCRIPT LOAD` fans out to every node in a cluster, so the store sends `EVALSHA`/`EVAL` itself |
+//! | Other error replies, parse errors, unexpected reply types | — | `Backend` |
+//!
+//! ## Redis Cluster
+//!
+//! The store uses `cluster_async::ClusterConnection` built with
+//! `retries(0)`, `connection_timeout`, `response_timeout`, and
+//! `overall_response_timeout` equal to the response timeout (`cluster.rs`).
+//!
+//! - **By default the cluster client re-sends after IO errors and timeouts.**
+//!   `RetryParams::default()` allows 16 retries (`cluster_handling/client.rs:170`);
+//!   `choose_response` maps a timeout to `RetryMethod::RetryImmediately` and
+//!   re-queues the request (`cluster_handling/async_connection/request.rs:301-304`,
+//!   `redis_error.rs:449-463`), and a connection error to `Reconnect` +
+//!   re-queue (`request.rs:228-234`); re-queued requests are dispatched again
+//!   when the client next runs (`async_connection/mod.rs:1494-1548`), on a
+//!   new connection after an IO error. By default the overall timeout equals
+//!   the per-node one, which usually ends the caller's wait before a retry;
+//!   with `overall_response_timeout(None)` (or a longer one) a timed-out
+//!   request is retried on the same node. Measured here
+//!   (`tests/no_resend.rs`, run once with `retries(16)` and no overall
+//!   timeout): one take against a frozen primary, with other traffic flowing,
+//!   ran `GETDEL` 8 times when the primary woke. With `retries(0)` every
+//!   error goes to the caller at once (`request.rs:202-215`); the same test
+//!   counts exactly 1.
+//! - `retries(0)` also stops the client following `MOVED`/`ASK`/`TRYAGAIN`/
+//!   `CLUSTERDOWN`/`READONLY` (`request.rs:252-294`), though it still starts a
+//!   slot-map refresh on `MOVED`/`READONLY` (`:273, :283`). Those replies prove
+//!   the node did not run the command, so the store retries them itself:
+//!   `ASK host:port` at once with `ASKING` + the command on that node (one
+//!   pipeline), the others by slot after 10/40/100 ms pauses; at most 6 sends
+//!   and never past the call's deadline, then `Unavailable`.
+//! - The overall timeout bounds a request including its time in the client's
+//!   queues (`async_connection/mod.rs:302-305`; `client.rs:377-378` makes it
+//!   default to the response timeout). A request whose caller has given up is
+//!   neither dispatched nor retried (`mod.rs:1537-1539`, `request.rs:313-315`).
+//! - **Errors that do not prove anything.** When a slot refresh fails, the
+//!   client fails *every* in-flight request with the refresh error, including
+//!   requests already written to a node (`send_refresh_error`,
+//!   `async_connection/mod.rs:1577-1608`, called at `:1719`). A "connection
+//!   refused", `ClusterConnectionNotFound`, `LOADING` or `BUSY` can therefore
+//!   reach a command that did run. So in cluster mode every I/O or
+//!   connection error, and `LOADING`/`BUSY`/`MASTERDOWN`, is `Indeterminate`;
+//!   only the redirect replies above (which a `CLUSTER SLOTS` refresh cannot
+//!   produce) and `OOM` are taken as proof.
+//! - A primary that dies: its connection errors first (`Indeterminate` for the
+//!   calls in flight); then the client routes its slots to another connected
+//!   node (`async_connection/mod.rs:897-927`), which answers `MOVED`, so later
+//!   calls for those slots end `Unavailable` after the bounded retries, in
+//!   about 150 ms. Other slots keep working (`tests/faults_cluster.rs`).
+//!   With RESP3 the client reconnects a node as soon as its socket closes
+//!   (`async_connection/mod.rs:212-233`).
+//!
+//! Every call is also bounded by the store's own deadline (connect timeout +
+//! response timeout + 50 ms): expiry while connecting is `Unavailable`, after
+//! sending `Indeterminate`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(
