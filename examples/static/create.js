@@ -25,9 +25,10 @@ function describeError(result) {
     default: {
       const code = result.body && result.body.error;
       const message = result.body && result.body.message;
-      if (code === "too_large") return "This secret is too large for this server. " + (message || "");
-      if (code === "invalid_ttl") return "This lifetime is not allowed here: " + (message || "");
-      return "The server refused the secret: " + (message || `HTTP ${result.status}`);
+      const detail = message ? ` (${message})` : "";
+      if (code === "too_large") return `This secret is too large for this server${detail}.`;
+      if (code === "invalid_ttl") return `This lifetime is not allowed here${detail}.`;
+      return `The server refused the secret${detail || ` (HTTP ${result.status})`}.`;
     }
   }
 }

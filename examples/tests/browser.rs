@@ -423,6 +423,27 @@ async fn cli_links_open_in_the_page_and_page_links_in_the_cli() {
     assert_eq!(stdout, secret);
     let (code, _, stderr) = run_cli(&["open", &link], None).await;
     assert_eq!(code, 3, "second open is not found: {stderr}");
+
+    // The create view refuses an empty secret itself, and shows the server's
+    // refusal of one over the limit; neither stores anything.
+    let puts = server.counts.puts();
+    click(&browser, "#again").await;
+    click(&browser, "#create").await;
+    let status = text_of(&browser, "#create-status").await;
+    assert!(status.contains("Type or paste a secret first"), "{status}");
+    browser
+        .js("document.getElementById('secret').value = 'x'.repeat(70 * 1024), true")
+        .await;
+    click(&browser, "#create").await;
+    browser
+        .wait_js(
+            "document.getElementById('create-status').textContent.includes('too large')",
+            WAIT,
+        )
+        .await;
+    assert!(visible(&browser, "create-view").await);
+    assert_eq!(server.counts.puts(), puts, "nothing stored");
+    assert_eq!(server.entries(), 0);
     browser.close().await;
     server.stop().await;
 }

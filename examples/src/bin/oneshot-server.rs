@@ -1,6 +1,7 @@
 //! `oneshot-server`: the web page and JSON API for one-time secrets.
 #![forbid(unsafe_code)]
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -102,7 +103,14 @@ async fn main() -> ExitCode {
         default_ttl = %format_ttl(args.default_ttl),
         "oneshot-server started"
     );
-    println!("oneshot-server: open http://{addr}/ ({store_name}; Ctrl-C to stop)");
+    // Not println!: a closed stdout must not stop the server.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "oneshot-server: open http://{addr}/ ({store_name}; Ctrl-C to stop)"
+    )
+    .and_then(|()| out.flush());
+    drop(out);
     match serve(listener, app, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("oneshot-server stopped");
