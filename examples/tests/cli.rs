@@ -205,3 +205,43 @@ async fn retries_only_when_the_server_says_it_is_safe() {
     );
     server.stop().await;
 }
+
+/// On a terminal, `share` prompts without echo (through a pty made by
+/// util-linux `script`) and the typed line, without its newline, is the secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_prompts_on_a_terminal() {
+    let server = TestServer::memory().await;
+    let command = format!(
+        "{} share --server {}",
+        env!("CARGO_BIN_EXE_oneshot"),
+        server.base
+    );
+    let mut child = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("ONESHOT_SERVER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("`script` (util-linux, Debian package bsdutils) runs");
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(b"typed at the prompt\n").await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("finishes within 20 s")
+        .unwrap();
+    drop(pipe);
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("Secret (input hidden): "), "{screen}");
+    let link = screen
+        .split_whitespace()
+        .find(|w| w.starts_with(&format!("{}/s#", server.base)))
+        .expect("the link on the terminal")
+        .to_owned();
+    let run = oneshot(&["open", &link], b"").await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, b"typed at the prompt");
+    server.stop().await;
+}
