@@ -11,6 +11,7 @@ use redis::{Cmd, ErrorKind, ProtocolVersion, RedisError, ServerErrorKind, Value}
 use tokio::time::Instant;
 
 use crate::classify::is_cluster_redirect;
+use crate::config::RedisConfig;
 
 /// Pauses before the store's own retries after MOVED/ASK/TRYAGAIN/CLUSTERDOWN/
 /// READONLY. The cluster client refreshes its slot map on MOVED and READONLY
@@ -61,19 +62,23 @@ impl Cluster {
     /// Connects to the seed nodes and loads the slot map.
     pub(crate) async fn connect(
         seeds: &[redis::ConnectionInfo],
-        connect_timeout: Duration,
-        response_timeout: Duration,
+        config: &RedisConfig,
         resp3: bool,
     ) -> Result<Self, RedisError> {
+        let response_timeout = config.response_timeout;
         let mut builder = ClusterClientBuilder::new(seeds.iter().cloned())
             // No re-sends after an IO error or a timeout: the command may have
             // run. This also stops the client from following MOVED/ASK, which
             // `query` does instead.
             .retries(0)
-            .connection_timeout(connect_timeout)
+            .connection_timeout(config.connect_timeout)
             .response_timeout(response_timeout)
             // Equal per-node and overall timeouts: one error, no parked re-send.
             .overall_response_timeout(Some(response_timeout));
+        #[cfg(feature = "tls")]
+        if let Some(pem) = &config.tls_root_certificates {
+            builder = builder.certs(crate::connect::tls_certificates(pem));
+        }
         if resp3 {
             // Disconnect notifications make the client reconnect a node as soon
             // as its socket closes, rather than on the next failed command.

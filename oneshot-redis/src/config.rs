@@ -63,6 +63,10 @@ pub struct RedisConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) response_timeout: Duration,
     pub(crate) take_mode: TakeMode,
+    /// PEM root certificate(s) to trust for `rediss://` instead of the
+    /// system's roots.
+    #[cfg(feature = "tls")]
+    pub(crate) tls_root_certificates: Option<Vec<u8>>,
 }
 
 impl RedisConfig {
@@ -85,6 +89,8 @@ impl RedisConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             take_mode: TakeMode::Auto,
+            #[cfg(feature = "tls")]
+            tls_root_certificates: None,
         }
     }
 
@@ -119,6 +125,16 @@ impl RedisConfig {
     #[must_use]
     pub fn take_mode(mut self, mode: TakeMode) -> Self {
         self.take_mode = mode;
+        self
+    }
+
+    /// Trusts these PEM-encoded root certificates for `rediss://` servers
+    /// (e.g. a private CA) instead of the system's trust store. Needs the
+    /// `tls` feature.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root_certificates = Some(pem.into());
         self
     }
 

@@ -33,14 +33,12 @@ async fn connect_single(config: &RedisConfig, url: &str) -> Result<Connected, Co
         target: redact_url(url),
         source,
     };
-    let version = probe_version(&info, config).await.map_err(connect_error)?;
+    let probe = client_for(info.clone(), config).map_err(ConnectError::InvalidConfig)?;
+    let version = probe_version(&probe, config).await.map_err(connect_error)?;
     let take_mode = resolve_take_mode(config.take_mode, version)?;
     let resp3 = version.is_some_and(|v| v >= RedisVersion::RESP3);
     let client =
-        Client::open(with_protocol(info, resp3)).map_err(|source| ConnectError::InvalidUrl {
-            url: redact_url(url),
-            source,
-        })?;
+        client_for(with_protocol(info, resp3), config).map_err(ConnectError::InvalidConfig)?;
     let node = SingleNode::new(
         client,
         config.connect_timeout,
@@ -80,7 +78,8 @@ async fn connect_cluster(
     let mut probed = None;
     let mut last_error = None;
     for seed in &seeds {
-        match probe_version(seed, config).await {
+        let probe = client_for(seed.clone(), config).map_err(ConnectError::InvalidConfig)?;
+        match probe_version(&probe, config).await {
             Ok(version) => {
                 probed = Some(version);
                 break;
@@ -101,17 +100,12 @@ async fn connect_cluster(
         .into_iter()
         .map(|seed| with_protocol(seed, resp3))
         .collect();
-    let cluster = Cluster::connect(
-        &seeds,
-        config.connect_timeout,
-        config.response_timeout,
-        resp3,
-    )
-    .await
-    .map_err(|source| ConnectError::Connect {
-        target: target(),
-        source,
-    })?;
+    let cluster = Cluster::connect(&seeds, config, resp3)
+        .await
+        .map_err(|source| ConnectError::Connect {
+            target: target(),
+            source,
+        })?;
     // Auto: GETDEL only if every primary has it.
     let version = if config.take_mode == TakeMode::Auto {
         lowest_primary_version(&cluster).await.or(version)
@@ -158,10 +152,9 @@ fn with_protocol(info: ConnectionInfo, resp3: bool) -> ConnectionInfo {
 /// Connects once (RESP2, which every version speaks) and reads `INFO server`.
 /// `Ok(None)` if the server refused `INFO` (e.g. by ACL).
 async fn probe_version(
-    info: &ConnectionInfo,
+    client: &Client,
     config: &RedisConfig,
 ) -> Result<Option<RedisVersion>, redis::RedisError> {
-    let client = Client::open(info.clone())?;
     let probe_config = AsyncConnectionConfig::new()
         .set_connection_timeout(Some(config.connect_timeout))
         .set_response_timeout(Some(config.response_timeout));
@@ -191,6 +184,27 @@ fn resolve_take_mode(
             )))),
         },
         explicit => Ok(explicit),
+    }
+}
+
+/// A client for one server, trusting the configured root certificates if any.
+fn client_for(info: ConnectionInfo, config: &RedisConfig) -> redis::RedisResult<Client> {
+    #[cfg(feature = "tls")]
+    if let Some(pem) = &config.tls_root_certificates {
+        return Client::build_with_tls(info, tls_certificates(pem));
+    }
+    #[cfg(not(feature = "tls"))]
+    let _ = config;
+    Client::open(info)
+}
+
+/// Server verification against `pem` instead of the system roots; no client
+/// certificate.
+#[cfg(feature = "tls")]
+pub(crate) fn tls_certificates(pem: &[u8]) -> redis::TlsCertificates {
+    redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem.to_vec()),
     }
 }
 

@@ -20,6 +20,10 @@ pub enum ConnectError {
         #[source]
         source: redis::RedisError,
     },
+    /// The `redis` client rejected the configuration (e.g. root certificates
+    /// that are not valid PEM).
+    #[error("invalid Redis client configuration")]
+    InvalidConfig(#[source] redis::RedisError),
     /// A cluster configuration without any seed node.
     #[error("a Redis Cluster needs at least one seed node")]
     NoSeedNodes,
@@ -33,7 +37,9 @@ pub enum ConnectError {
         #[source]
         source: redis::RedisError,
     },
-    /// The server answered `INFO` with something unexpected.
+    /// [`TakeMode::Auto`](crate::TakeMode::Auto) needs the server version,
+    /// and `INFO server` did not give it (e.g. denied by an ACL): choose
+    /// `TakeMode::GetDel` or `TakeMode::Script` explicitly.
     #[error("could not read the Redis server version from INFO")]
     Version(#[source] redis::RedisError),
 }

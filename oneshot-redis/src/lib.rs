@@ -37,8 +37,10 @@
 //! # }
 //! ```
 //!
-//! Cargo feature `tls`: `rediss://` URLs over rustls. If the application has
-//! not installed a rustls `CryptoProvider`, connecting installs ring's.
+//! Cargo feature `tls`: `rediss://` URLs over rustls, verified against the
+//! system's roots or the PEM roots given to
+//! `RedisConfig::tls_root_certificates` (a private CA). If the application
+//! has not installed a rustls `CryptoProvider`, connecting installs ring's.
 //!
 //! # Guarantees
 //!
