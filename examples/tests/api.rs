@@ -708,6 +708,9 @@ async fn redis_failures_are_503_with_the_right_retry_advice() {
 
     // Killed: every answer is a 503 with consistent advice, never a 500.
     redis.kill();
+    // Let the client see the closed connection, so that the next command
+    // certainly is not sent (unavailable) rather than lost in flight.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let mut codes = Vec::new();
     for _ in 0..3 {
         let (status, headers, body) = api.post("/api/v1/secrets/take", &take).await;

@@ -484,6 +484,9 @@ async fn reveal_page_retries_only_when_the_server_says_it_is_safe() {
 
     open_link(&browser, &link(&second)).await;
     redis.kill();
+    // Let the client see the closed connection, so that the next command
+    // certainly is not sent (unavailable) rather than lost in flight.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let before = server.counts.takes();
     assert_eq!(press_reveal(&browser).await, "unavailable");
     assert_eq!(server.counts.takes() - before, 3, "a safe retry, bounded");

@@ -195,6 +195,9 @@ async fn retries_only_when_the_server_says_it_is_safe() {
     );
 
     redis.kill();
+    // Let the client see the closed connection, so that the next command
+    // certainly is not sent (unavailable) rather than lost in flight.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let before = server.counts.takes();
     let run = oneshot(&["open", &link], b"").await;
     assert_one_line_error(&run, 4, "unavailable; nothing was read");
