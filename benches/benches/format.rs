@@ -5,16 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use oneshot_benches::BODY_SIZES as SIZES;
 use oneshot_core::{SecretKey, open, seal};
-
-const SIZES: [(usize, &str); 6] = [
-    (0, "0 B"),
-    (256, "256 B"),
-    (1024, "1 KiB"),
-    (16 * 1024, "16 KiB"),
-    (64 * 1024, "64 KiB"),
-    (1024 * 1024, "1 MiB"),
-];
 
 fn seal_open(c: &mut Criterion) {
     let key = SecretKey::generate().expect("OS randomness");

@@ -19,20 +19,11 @@ use std::hint::black_box;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use oneshot_benches::{openssl, put_take_pairs, redis_benchmark};
+use oneshot_benches::{BODY_SIZES as SIZES, openssl, put_take_pairs, redis_benchmark};
 use oneshot_core::{SecretKey, open, seal};
 use oneshot_memory::MemoryStore;
 use oneshot_redis::RedisStore;
 use oneshot_redis_harness::RedisServer;
-
-const SIZES: [(usize, &str); 6] = [
-    (0, "0 B"),
-    (256, "256 B"),
-    (1024, "1 KiB"),
-    (16 * 1024, "16 KiB"),
-    (64 * 1024, "64 KiB"),
-    (1024 * 1024, "1 MiB"),
-];
 
 struct Budget {
     crypto_time: Duration,
