@@ -173,6 +173,7 @@ async fn format_js_reproduces_every_vector_in_chromium() {
         assert_eq!(js, rust_parse(input), "parseKey({input:?}) in JS vs Rust");
     }
     assert_eq!(out["random_roundtrip"], "random nonce");
+    browser.assert_clean_console().await;
     browser.close().await;
     server.stop().await;
 }
@@ -291,6 +292,7 @@ async fn create_reveal_once_and_tampered_links_in_chromium() {
     let writer = driver.session().await;
     let link = create_in_page(&writer, &server.base, secret, true).await;
     assert_eq!(server.entries(), 1);
+    writer.assert_clean_console().await;
     writer.close().await;
 
     // Reader, a fresh session: opening the link shows nothing and takes nothing.
@@ -368,6 +370,11 @@ async fn create_reveal_once_and_tampered_links_in_chromium() {
     assert_eq!(server.entries(), 1, "the real secret still exists");
     let (status, _) = api.take(&s.claim).await;
     assert_eq!(status, 200, "and its own key still takes it");
+    let console = reader.assert_clean_console().await;
+    assert!(
+        console.iter().any(|l| l.contains("404")),
+        "the console is captured (it shows the 404 of the second reveal): {console:#?}"
+    );
     reader.close().await;
     server.stop().await;
 }

@@ -314,6 +314,7 @@ impl Chromedriver {
         ];
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         caps.insert(
             "goog:chromeOptions".into(),
             json!({ "binary": self.chromium.display().to_string(), "args": args }),
@@ -332,6 +333,7 @@ impl Chromedriver {
         });
         Browser {
             client,
+            driver_url: self.url.clone(),
             _profile: profile,
         }
     }
@@ -347,10 +349,60 @@ impl Drop for Chromedriver {
 /// One browser session and its profile directory.
 pub(crate) struct Browser {
     pub(crate) client: fantoccini::Client,
+    driver_url: String,
     _profile: tempfile::TempDir,
 }
 
 impl Browser {
+    /// The browser console since the last call (chromedriver's log endpoint).
+    pub(crate) async fn console(&self) -> Vec<String> {
+        let id = self
+            .client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session");
+        let http = oneshot_examples::cli::http_client()
+            .build()
+            .expect("client");
+        let reply: Value = http
+            .post(format!("{}/session/{id}/se/log", self.driver_url))
+            .json(&json!({ "type": "browser" }))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("chromedriver log endpoint")
+            .json()
+            .await
+            .expect("JSON log");
+        reply["value"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|e| format!("{} {}", e["level"], e["message"]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Fails on script errors or Content-Security-Policy violations in the console.
+    /// Failed API calls (404, 503) are logged by Chromium and are expected.
+    pub(crate) async fn assert_clean_console(&self) -> Vec<String> {
+        let console = self.console().await;
+        let bad: Vec<&String> = console
+            .iter()
+            .filter(|line| {
+                line.contains("Content Security Policy")
+                    || line.contains("Uncaught")
+                    || line.contains("SyntaxError")
+                    || line.contains("TypeError")
+            })
+            .collect();
+        assert!(bad.is_empty(), "console errors: {bad:#?}");
+        console
+    }
+
     /// Polls a JavaScript expression until it is truthy; fails after `timeout`.
     pub(crate) async fn wait_js(&self, expr: &str, timeout: Duration) -> Value {
         let until = Instant::now() + timeout;
