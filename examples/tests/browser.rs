@@ -431,6 +431,35 @@ async fn cli_links_open_in_the_page_and_page_links_in_the_cli() {
     let (code, _, stderr) = run_cli(&["open", &link], None).await;
     assert_eq!(code, 3, "second open is not found: {stderr}");
 
+    // A custom lifetime: 2 hours.
+    click(&browser, "#again").await;
+    browser
+        .client
+        .find(Locator::Id("secret"))
+        .await
+        .unwrap()
+        .send_keys("custom lifetime")
+        .await
+        .unwrap();
+    click(&browser, "#ttl-custom").await;
+    assert!(visible(&browser, "custom-ttl").await);
+    browser
+        .js("document.getElementById('custom-amount').value = '2', document.getElementById('custom-unit').value = '3600', true")
+        .await;
+    click(&browser, "#create").await;
+    browser
+        .wait_js("!document.getElementById('result-view').hidden", WAIT)
+        .await;
+    let secs = browser
+        .js("(Date.parse(document.getElementById('expires').dateTime) - Date.now()) / 1000")
+        .await
+        .as_f64()
+        .unwrap();
+    assert!((7100.0..=7210.0).contains(&secs), "expires in {secs} s");
+    let link = value_of(&browser, "link").await;
+    let (code, stdout, stderr) = run_cli(&["open", &link], None).await;
+    assert_eq!((code, stdout.as_str()), (0, "custom lifetime"), "{stderr}");
+
     // The create view refuses an empty secret itself, and shows the server's
     // refusal of one over the limit; neither stores anything.
     let puts = server.counts.puts();
