@@ -113,7 +113,8 @@ impl RedisStore {
     pub async fn check_server(&self) -> Result<Vec<ServerWarning>, StoreError> {
         let mut save = redis::cmd("CONFIG");
         save.arg("GET").arg("save");
-        let nodes: Vec<(String, Value, Result<Value, redis::RedisError>)> = match self.backend() {
+        type Reply = Result<Value, redis::RedisError>;
+        let nodes: Vec<(String, Reply, Reply)> = match self.backend() {
             Backend::Single(_) => {
                 let info = self.run(&redis::cmd("INFO")).await?;
                 let save = match self.run(&save).await {
@@ -125,7 +126,7 @@ impl RedisStore {
                     ))),
                     Err(other) => return Err(other),
                 };
-                vec![(self.target().to_owned(), info, save)]
+                vec![(self.target().to_owned(), Ok(info), save)]
             }
             Backend::Cluster(cluster) => {
                 let deadline = tokio::time::Instant::now() + self.budget();
@@ -144,7 +145,6 @@ impl RedisStore {
                 let mut saves = fan_out(save).await?;
                 let mut nodes = Vec::with_capacity(infos.len());
                 for (node, info) in infos {
-                    let info = info.map_err(|e| classify(e, Stage::Sent, Topology::Cluster))?;
                     let save = saves
                         .iter()
                         .position(|(n, _)| *n == node)
@@ -157,12 +157,27 @@ impl RedisStore {
                         });
                     nodes.push((node, info, save));
                 }
+                // The client leaves out primaries it has no connection to;
+                // name them rather than report a clean bill of health.
+                if let Ok(primaries) = cluster.primaries().await {
+                    for primary in primaries {
+                        if !nodes.iter().any(|(node, _, _)| *node == primary) {
+                            let missing = || {
+                                Err(redis::RedisError::from((
+                                    redis::ErrorKind::Io,
+                                    "no reply: the node is down or not connected",
+                                )))
+                            };
+                            nodes.push((primary, missing(), missing()));
+                        }
+                    }
+                }
                 nodes
             }
         };
         let mut warnings = Vec::new();
         for (node, info, save) in nodes {
-            check_node(&node, &info, save, &mut warnings);
+            check_node(&node, info, save, &mut warnings);
         }
         Ok(warnings)
     }
@@ -170,7 +185,7 @@ impl RedisStore {
 
 fn check_node(
     node: &str,
-    info: &Value,
+    info: Result<Value, redis::RedisError>,
     save: Result<Value, redis::RedisError>,
     warnings: &mut Vec<ServerWarning>,
 ) {
@@ -179,7 +194,16 @@ fn check_node(
         what,
         reason,
     };
-    let Some(info) = text(info) else {
+    // A node that does not answer is reported, not fatal: the others can
+    // still be checked.
+    let info = match info {
+        Ok(info) => info,
+        Err(err) => {
+            warnings.push(unchecked("this node", err.to_string()));
+            return;
+        }
+    };
+    let Some(info) = text(&info) else {
         warnings.push(unchecked("INFO", "INFO did not return text".to_owned()));
         return;
     };
@@ -238,15 +262,20 @@ fn check_node(
 mod tests {
     use super::*;
 
-    fn info(version: &str, policy: &str, aof: &str, replicas: &str) -> Value {
-        Value::BulkString(
+    fn info(
+        version: &str,
+        policy: &str,
+        aof: &str,
+        replicas: &str,
+    ) -> Result<Value, redis::RedisError> {
+        Ok(Value::BulkString(
             format!(
                 "# Server\r\nredis_version:{version}\r\n# Memory\r\nmaxmemory_policy:{policy}\r\n\
                  # Persistence\r\naof_enabled:{aof}\r\n# Replication\r\nrole:master\r\n\
                  connected_slaves:{replicas}\r\n"
             )
             .into_bytes(),
-        )
+        ))
     }
 
     fn save(value: &str) -> Result<Value, redis::RedisError> {
@@ -261,7 +290,7 @@ mod tests {
         let mut warnings = Vec::new();
         check_node(
             "n",
-            &info("7.2.4", "noeviction", "0", "0"),
+            info("7.2.4", "noeviction", "0", "0"),
             save(""),
             &mut warnings,
         );
@@ -273,7 +302,7 @@ mod tests {
         let mut warnings = Vec::new();
         check_node(
             "n",
-            &info("6.0.16", "volatile-lru", "1", "2"),
+            info("6.0.16", "volatile-lru", "1", "2"),
             save("900 1"),
             &mut warnings,
         );

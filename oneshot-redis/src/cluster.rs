@@ -136,6 +136,44 @@ impl Cluster {
         )))
     }
 
+    /// The primaries' addresses (`host:port`) from `CLUSTER SLOTS`, as any
+    /// node sees them.
+    pub(crate) async fn primaries(&self) -> Result<Vec<String>, RedisError> {
+        let mut conn = self.conn.clone();
+        let mut slots = redis::cmd("CLUSTER");
+        slots.arg("SLOTS");
+        let reply = conn
+            .route_command(
+                slots,
+                RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
+            )
+            .await?;
+        let Value::Array(ranges) = reply else {
+            return Err(RedisError::from((
+                ErrorKind::UnexpectedReturnType,
+                "CLUSTER SLOTS did not return an array",
+            )));
+        };
+        let mut primaries: Vec<String> = ranges
+            .iter()
+            .filter_map(|range| match range {
+                Value::Array(parts) => match parts.get(2) {
+                    Some(Value::Array(node)) => match (node.first(), node.get(1)) {
+                        (Some(host), Some(Value::Int(port))) => {
+                            crate::info::text(host).map(|host| format!("{host}:{port}"))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        primaries.sort();
+        primaries.dedup();
+        Ok(primaries)
+    }
+
     /// Sends `cmd` to every primary; one result per node, keyed by address.
     pub(crate) async fn query_all_primaries(
         &self,

@@ -113,4 +113,33 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
         "dead-slot puts that were Unavailable: {dead_unavailable}/{}",
         dead.len()
     );
+
+    // check_server still answers, bounded: the dead master is reported as
+    // unchecked (or the whole check fails typed).
+    let began = tokio::time::Instant::now();
+    let checked = store.check_server().await;
+    assert!(
+        began.elapsed() <= CALL_BOUND,
+        "check_server took {:?}",
+        began.elapsed()
+    );
+    eprintln!("check_server with a dead master: {checked:?}");
+    let victim_port = format!(":{}", cluster.nodes()[VICTIM].port());
+    match checked {
+        Ok(warnings) => assert!(
+            matches!(
+                warnings.as_slice(),
+                [oneshot_redis::ServerWarning::Unchecked { node, .. }] if node.ends_with(&victim_port)
+            ),
+            "{warnings:?}"
+        ),
+        Err(e) => assert!(
+            matches!(
+                e,
+                oneshot_core::StoreError::Unavailable(_)
+                    | oneshot_core::StoreError::Indeterminate(_)
+            ),
+            "{e:?}"
+        ),
+    }
 }
