@@ -147,15 +147,14 @@ impl SingleNode {
             match outcome {
                 Ok(conn) => return Ok((slot.clone(), conn.clone())),
                 Err((err, at)) => {
-                    if at.elapsed() < RECONNECT_PAUSE && attempt == 0 {
+                    if attempt == 1 || at.elapsed() < RECONNECT_PAUSE {
+                        // Fresh failure (ours or one we waited for): report
+                        // it, and leave the slot so that callers in the next
+                        // moments fail fast instead of piling on.
                         return Err(err.clone());
                     }
-                    let err = err.clone();
-                    self.retire(&slot);
-                    if attempt == 1 {
-                        return Err(err);
-                    }
                     // The failure is old news: try once more now.
+                    self.retire(&slot);
                 }
             }
         }
