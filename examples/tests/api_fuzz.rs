@@ -117,17 +117,19 @@ fn request() -> impl Strategy<Value = Request> {
         })
 }
 
-#[test]
-fn arbitrary_requests_never_get_5xx_and_the_server_survives() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
-    let server = rt.block_on(TestServer::memory());
+        .unwrap()
+}
+
+/// Sends `cases` arbitrary requests to `server`, then a full round trip.
+fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32) {
     let api = Api::new(&server.base);
     let config = ProptestConfig {
-        cases: 400,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     };
@@ -170,5 +172,26 @@ fn arbitrary_requests_never_get_5xx_and_the_server_survives() {
         let (status, body) = api.take(&s.claim).await;
         assert_eq!(status, 200, "{body}");
     });
+}
+
+#[test]
+fn arbitrary_requests_never_get_5xx_on_memory() {
+    let rt = runtime();
+    let server = rt.block_on(TestServer::memory());
+    fuzz(&rt, &server, 400);
+    rt.block_on(server.stop());
+}
+
+#[test]
+fn arbitrary_requests_never_get_5xx_on_redis() {
+    let redis = oneshot_redis_harness::RedisServer::start();
+    let rt = runtime();
+    let server = rt.block_on(async {
+        let store = oneshot_redis::RedisStore::connect(&redis.url())
+            .await
+            .expect("connect to the spawned redis-server");
+        TestServer::with_store(std::sync::Arc::new(store), oneshot_core::Policy::default()).await
+    });
+    fuzz(&rt, &server, 200);
     rt.block_on(server.stop());
 }
