@@ -226,6 +226,19 @@ async fn connecting_to_nothing_fails_fast_and_typed() {
         .await
         .expect_err("bad url");
     assert!(matches!(err, ConnectError::InvalidUrl { .. }), "{err:?}");
+    for bad in [
+        "redis://:hunter4@127.0.0.1:notaport/",
+        "redis://:hunter4@127.0.0.1:6379/notadb",
+        "nosuchscheme://:hunter4@127.0.0.1/",
+    ] {
+        let err = RedisConfig::new(bad).connect().await.expect_err(bad);
+        let shown = format!("{err} / {err:?} / {:?}", std::error::Error::source(&err));
+        assert!(
+            matches!(err, ConnectError::InvalidUrl { .. }),
+            "{bad}: {shown}"
+        );
+        assert!(!shown.contains("hunter4"), "{shown}");
+    }
     let none: [&str; 0] = [];
     let err = RedisStore::connect_cluster(none)
         .await
