@@ -57,3 +57,33 @@ async fn ask_redirects_during_a_migration_are_followed() {
         node.cli(&["cluster", "setslot", &slot_arg, "stable"]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_script_path_works_on_a_cluster_even_after_script_flush() {
+    let cluster = common::shared_cluster();
+    let store = common::cluster_config(cluster.urls())
+        .take_mode(oneshot_redis::TakeMode::Script)
+        .connect()
+        .await
+        .expect("connect");
+    assert_eq!(store.take_mode(), oneshot_redis::TakeMode::Script);
+    for round in 0..2 {
+        for node in cluster.nodes() {
+            node.cli(&["script", "flush"]);
+        }
+        // Ids across all three masters: EVALSHA is routed by its key.
+        for _ in 0..12 {
+            let id = random_id();
+            store
+                .put_with_ttl(&id, b"scripted", Duration::from_secs(60))
+                .await
+                .expect("put");
+            assert_eq!(
+                store.take(&id).await.expect("take").as_deref(),
+                Some(&b"scripted"[..]),
+                "round {round}"
+            );
+            assert_eq!(store.take(&id).await.expect("second take"), None);
+        }
+    }
+}
