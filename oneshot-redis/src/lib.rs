@@ -79,6 +79,9 @@
 //!   where they outlive their TTL in old files. Turn both off for a pure
 //!   in-memory store, or accept it: envelopes are encrypted with keys the
 //!   server never sees. `check_server` warns about both.
+//!   Persistence also weakens at-most-once across a crash: a server restarted
+//!   from an RDB snapshot, or from an AOF that had not yet synced the `DEL`
+//!   (`appendfsync everysec`), brings back secrets taken after that point.
 //! - **Restart.** Without persistence, a restart loses every secret; takes
 //!   then answer `None`, not errors.
 //! - **Outcome after `Indeterminate`.** The command may or may not have run; a
