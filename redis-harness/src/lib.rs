@@ -381,7 +381,8 @@ fn ping(addr: &SocketAddr) -> Result<(), String> {
     stream.write_all(b"PING\r\n").map_err(|e| e.to_string())?;
     let mut reply = [0u8; 7];
     stream.read_exact(&mut reply).map_err(|e| e.to_string())?;
-    if &reply == b"+PONG\r\n" {
+    // A server started with `--requirepass` answers `-NOAUTH …`: it is up.
+    if &reply == b"+PONG\r\n" || reply.starts_with(b"-NOAUTH") {
         Ok(())
     } else {
         Err(format!(
@@ -409,6 +410,15 @@ mod tests {
         server.restart();
         assert_eq!(server.port(), port);
         assert_eq!(server.cli(&["exists", "k"]), "0");
+    }
+
+    #[test]
+    fn password_protected_server_counts_as_ready() {
+        let server = RedisServer::start_with(&["--requirepass", "s3cret"]);
+        assert_eq!(
+            server.cli(&["-a", "s3cret", "--no-auth-warning", "ping"]),
+            "PONG"
+        );
     }
 
     #[test]
