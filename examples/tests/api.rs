@@ -9,6 +9,7 @@ use std::time::Duration;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::{Api, TestServer, sealed};
 use oneshot_core::Policy;
+use oneshot_examples::server::CreateToken;
 use serde_json::{Value, json};
 
 /// Round trip, second take 404, duplicate 409, one winner of 16 racers.
@@ -528,6 +529,7 @@ async fn headers_suite(api: &Api) {
         ("GET", "/static/format.js"),
         ("GET", "/static/style.css"),
         ("GET", "/favicon.ico"),
+        ("GET", "/api/v1/config"),
         ("GET", "/nowhere"),
         ("POST", "/api/v1/secrets/take"),
     ];
@@ -619,6 +621,170 @@ async fn graceful_shutdown_finishes_and_stops_listening() {
         .send()
         .await;
     assert!(after.is_err(), "the server stopped listening");
+}
+
+async fn get_config(api: &Api) -> Value {
+    let r = api
+        .http
+        .get(format!("{}/api/v1/config", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.expect("JSON config")
+}
+
+/// Without a create token nothing changes: anyone creates, an Authorization
+/// header is ignored, and the config says so along with the policy's limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_create_token_anyone_creates() {
+    let policy = Policy::new()
+        .with_max_body_bytes(1000)
+        .with_ttl_range(Duration::from_secs(120), Duration::from_secs(7200))
+        .with_default_ttl(Duration::from_secs(600));
+    let server = TestServer::with_store(Arc::new(oneshot_memory::MemoryStore::new()), policy).await;
+    let api = Api::new(&server.base);
+    assert_eq!(
+        get_config(&api).await,
+        json!({
+            "create_requires_token": false,
+            "max_bytes": 1000,
+            "min_ttl_secs": 120,
+            "max_ttl_secs": 7200,
+            "default_ttl_secs": 600,
+        })
+    );
+    let s = sealed(b"open server");
+    assert_eq!(api.create(&s, None).await.0, 201);
+    let s2 = sealed(b"with a stray token");
+    assert_eq!(api.with_token("whatever").create(&s2, None).await.0, 201);
+    assert_eq!(api.take(&s.claim).await.0, 200);
+    assert_eq!(api.take(&s2.claim).await.0, 200);
+    server.stop().await;
+}
+
+/// With a create token: no or another token is 401 (before the body is even
+/// looked at, with WWW-Authenticate), the right one is 201, taking needs none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_token_guards_create_but_not_take() {
+    const TOKEN: &str = "0p3rator-Token_~x";
+    let server = TestServer::memory_with(|app| {
+        app.with_create_token(CreateToken::new(&format!("  {TOKEN}\n")).unwrap())
+    })
+    .await;
+    let anon = Api::new(&server.base);
+    let authed = anon.with_token(TOKEN);
+    assert_eq!(
+        get_config(&anon).await["create_requires_token"],
+        json!(true)
+    );
+
+    let s = sealed(b"guarded");
+    let body = json!({ "id": s.id, "envelope": s.envelope, "ttl_secs": 600 });
+    let create = |auth: Option<String>, content_type: &'static str, body: Vec<u8>| {
+        let api = anon.clone();
+        async move {
+            let mut req = api
+                .http
+                .post(format!("{}/api/v1/secrets", api.base))
+                .header("content-type", content_type)
+                .body(body);
+            if let Some(auth) = auth {
+                req = req.header("authorization", auth);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let challenge = r
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let text = r.text().await.unwrap();
+            (status, challenge, text)
+        }
+    };
+
+    // No credentials at all, or not bearer ones: "needs a token".
+    for auth in [
+        None,
+        Some(format!("Basic {TOKEN}")),
+        Some("Bearer".to_owned()),
+    ] {
+        let (status, challenge, text) =
+            create(auth.clone(), "application/json", b(body.clone())).await;
+        assert_eq!(status, 401, "{auth:?}: {text}");
+        let challenge = challenge.expect("WWW-Authenticate on 401");
+        assert!(challenge.starts_with("Bearer"), "{challenge}");
+        assert!(!challenge.contains("invalid_token"), "{challenge}");
+        let v: Value = serde_json::from_str(&text).expect("JSON 401");
+        assert_eq!(v["error"], "unauthorized");
+        assert!(v["message"].as_str().unwrap().contains("token"), "{text}");
+        assert!(!text.contains(TOKEN));
+    }
+    // Wrong tokens: near misses, other case, the token with extra bytes.
+    let wrong = [
+        "nope".to_owned(),
+        TOKEN[..TOKEN.len() - 1].to_owned(),
+        format!("{TOKEN}x"),
+        TOKEN.to_uppercase(),
+        format!("{TOKEN},{TOKEN}"),
+    ];
+    for w in &wrong {
+        let (status, challenge, text) = create(
+            Some(format!("Bearer {w}")),
+            "application/json",
+            b(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 401, "{w}: {text}");
+        assert!(challenge.unwrap().contains("error=\"invalid_token\""));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["error"], "unauthorized");
+        assert!(
+            !text.contains(w.as_str()) && !text.contains(TOKEN),
+            "{text}"
+        );
+    }
+    // The token is checked first: a bad body without a token is still 401.
+    let (status, _, _) = create(None, "text/plain", b"junk".to_vec()).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        server.counts.puts(),
+        0,
+        "nothing unauthorised reached the store"
+    );
+
+    // The right token, scheme in any case, spaces around it.
+    let (status, challenge, text) = create(
+        Some(format!("bearer   {TOKEN} ")),
+        "application/json",
+        b(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+    assert!(challenge.is_none());
+    let s2 = sealed(b"guarded too");
+    let (status, created) = authed.create(&s2, None).await;
+    assert_eq!(status, 201, "{created}");
+    // With the token, bad input still gets its own 4xx.
+    let (status, _, text) = create(
+        Some(format!("Bearer {TOKEN}")),
+        "application/json",
+        b"{".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+
+    // Taking needs no token.
+    let (status, taken) = anon.take(&s.claim).await;
+    assert_eq!(status, 200, "{taken}");
+    let envelope = Base64UrlUnpadded::decode_vec(taken["envelope"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        &oneshot_core::open(&s.key, &envelope).unwrap()[..],
+        b"guarded"
+    );
+    assert_eq!(anon.take(&s.claim).await.0, 404);
+    assert_eq!(anon.take(&s2.claim).await.0, 200);
+    server.stop().await;
 }
 
 fn redis_store_config(url: String) -> oneshot_redis::RedisConfig {

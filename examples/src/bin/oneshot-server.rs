@@ -3,13 +3,16 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use oneshot_core::Policy;
-use oneshot_examples::server::{App, DynStore, serve, shutdown_signal};
+use oneshot_examples::server::{
+    App, CreateToken, DynStore, Limits, TokenError, serve, shutdown_signal,
+};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
 /// Serves the oneshot page and its JSON API.
@@ -17,7 +20,7 @@ use oneshot_examples::ttl::{format_ttl, parse_ttl};
 /// With neither --redis nor --redis-cluster, secrets live in this process's
 /// memory and are lost when it stops.
 #[derive(Debug, Parser)]
-#[command(name = "oneshot-server", version)]
+#[command(name = "oneshot-server", version, after_help = AFTER_HELP)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
@@ -42,6 +45,71 @@ struct Args {
     /// Lifetime of a secret that does not ask for one.
     #[arg(long, default_value = "24h", value_parser = parse_ttl, value_name = "DURATION")]
     default_ttl: Duration,
+
+    /// Only clients with this token may create secrets: a file holding the
+    /// token alone (surrounding whitespace ignored). Taking needs no token.
+    /// Or set ONESHOT_CREATE_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    create_token_file: Option<PathBuf>,
+
+    /// How long a client may take to send a request's headers, and then its
+    /// body (e.g. 15s, 1m). A slower client is disconnected, or answered 408.
+    #[arg(long, default_value = "15s", value_parser = parse_timeout, value_name = "DURATION")]
+    read_timeout: Duration,
+
+    /// Requests handled at once; more are answered 503 busy (retry: true).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
+    max_in_flight: u32,
+
+    /// Connections open at once; past it new ones wait to be accepted.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
+    max_connections: u32,
+}
+
+const AFTER_HELP: &str = "\
+Environment:
+  ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file)
+  RUST_LOG              log filter (default: info)
+
+Exit codes:
+  0  stopped cleanly (Ctrl-C or SIGTERM)
+  1  cannot start: store unreachable, address in use
+  2  bad flags or configuration: invalid limits, an empty or unreadable token";
+
+/// The environment variable that holds the create token.
+const CREATE_TOKEN_ENV: &str = "ONESHOT_CREATE_TOKEN";
+
+fn parse_timeout(input: &str) -> Result<Duration, String> {
+    match parse_ttl(input) {
+        Ok(d) if d <= Duration::from_secs(3600) => Ok(d),
+        Ok(_) => Err("at most 1h".to_owned()),
+        Err(_) => {
+            Err("invalid duration (use a whole number with s, m or h, e.g. 15s, 1m)".to_owned())
+        }
+    }
+}
+
+/// The create token from --create-token-file or ONESHOT_CREATE_TOKEN, if any.
+fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
+    let from_env = std::env::var_os(CREATE_TOKEN_ENV);
+    match (&args.create_token_file, from_env) {
+        (Some(_), Some(_)) => Err(format!(
+            "both --create-token-file and {CREATE_TOKEN_ENV} are set; use one"
+        )),
+        (Some(path), None) => CreateToken::from_file(path).map(Some).map_err(|e| match e {
+            TokenError::Unreadable(_) => e.to_string(),
+            other => format!("{other} (in {})", path.display()),
+        }),
+        (None, Some(value)) => {
+            let text = value
+                .into_string()
+                .map_err(|_| format!("{CREATE_TOKEN_ENV} is not valid text"))?;
+            CreateToken::new(&text)
+                .map(Some)
+                .map_err(|e| format!("{e} (in {CREATE_TOKEN_ENV})"))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 async fn open_store(args: &Args) -> Result<(DynStore, String), String> {
@@ -66,6 +134,20 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    // Before anything else: a bad token is a configuration error.
+    let token = match create_token(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("oneshot-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let limits = Limits {
+        header_read_timeout: args.read_timeout,
+        body_read_timeout: args.read_timeout,
+        max_in_flight: args.max_in_flight as usize,
+        max_connections: args.max_connections as usize,
+    };
 
     let policy = Policy::new()
         .with_max_body_bytes(args.max_bytes)
@@ -79,13 +161,17 @@ async fn main() -> ExitCode {
         }
     };
     let app = match App::new(store, policy) {
-        Ok(app) => app,
+        Ok(app) => app.with_limits(limits),
         Err(e) => {
             eprintln!(
                 "oneshot-server: invalid limits: {e} (need 1m <= default-ttl <= max-ttl, max-bytes within the format)"
             );
             return ExitCode::from(2);
         }
+    };
+    let app = match token {
+        Some(token) => app.with_create_token(token),
+        None => app,
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -95,12 +181,18 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
+    // Only whether there is a token: never the token.
+    let app_requires_token = app.create_requires_token();
     tracing::info!(
         %addr,
         store = %store_name,
         max_bytes = args.max_bytes,
         max_ttl = %format_ttl(args.max_ttl),
         default_ttl = %format_ttl(args.default_ttl),
+        create_requires_token = app_requires_token,
+        read_timeout = %format_ttl(args.read_timeout),
+        max_in_flight = args.max_in_flight,
+        max_connections = args.max_connections,
         "oneshot-server started"
     );
     // Not println!: a closed stdout must not stop the server.

@@ -1,4 +1,5 @@
-//! The JSON API: `POST /api/v1/secrets` and `POST /api/v1/secrets/take`.
+//! The JSON API: `POST /api/v1/secrets`, `POST /api/v1/secrets/take` and
+//! `GET /api/v1/config`.
 //!
 //! Every failure is a JSON body `{"error": code, "message": text}` (plus
 //! `"retry"` on a `503`). Request bodies are parsed by hand into
@@ -11,7 +12,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use oneshot_core::{Claim, Error, SecretId, StoreError};
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::App;
+use super::auth::bearer;
 
 /// The `error` codes the API answers with.
 pub mod error_codes {
@@ -36,6 +38,11 @@ pub mod error_codes {
     pub const INVALID_CLAIM: &str = "invalid_claim";
     /// 400: `ttl_secs` is not a whole number of seconds within the policy's bounds.
     pub const INVALID_TTL: &str = "invalid_ttl";
+    /// 401, with `WWW-Authenticate: Bearer`: creating needs the server's
+    /// create token, and the request had none or another.
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    /// 408: the request body did not arrive in time; the connection is closed.
+    pub const TIMEOUT: &str = "timeout";
     /// 413: the request or the envelope is larger than the policy allows.
     pub const TOO_LARGE: &str = "too_large";
     /// 409: a secret with this id exists.
@@ -48,6 +55,9 @@ pub mod error_codes {
     pub const UNAVAILABLE: &str = "unavailable";
     /// 503, `retry: true`: the store is full; nothing was stored.
     pub const STORE_FULL: &str = "store_full";
+    /// 503, `retry: true`, with `Retry-After`: too many requests at once; this
+    /// one was refused before anything happened.
+    pub const BUSY: &str = "busy";
     /// 503, `retry: false`: the operation may have happened; a take must not be retried.
     pub const INDETERMINATE: &str = "indeterminate";
     /// 500: a bug; never the answer to bad input.
@@ -73,7 +83,7 @@ pub struct ErrorBody {
 pub(super) struct ApiError {
     status: StatusCode,
     body: ErrorBody,
-    retry_after: Option<u32>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -85,19 +95,23 @@ impl ApiError {
                 message: message.into(),
                 retry: None,
             },
-            retry_after: None,
+            headers: Vec::new(),
         }
+    }
+
+    fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     fn bad(code: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    fn unavailable(code: &str, message: &str, retry_after: u32) -> Self {
+    pub(super) fn unavailable(code: &str, message: &str, retry_after: u32) -> Self {
         let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
         e.body.retry = Some(true);
-        e.retry_after = Some(retry_after);
-        e
+        e.with_header(header::RETRY_AFTER, HeaderValue::from(retry_after))
     }
 
     fn indeterminate(message: &str) -> Self {
@@ -114,10 +128,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
-        if let Some(secs) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
         }
         response
     }
@@ -172,7 +184,11 @@ async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiE
             "send the request as Content-Type: application/json",
         ));
     }
-    let bytes = Bytes::from_request(req, app).await.map_err(|rejection| {
+    let deadline = app.limits.body_read_timeout;
+    let read = tokio::time::timeout(deadline, Bytes::from_request(req, app))
+        .await
+        .map_err(|_| body_timeout(deadline))?;
+    let bytes = read.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -196,6 +212,53 @@ async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiE
             code::INVALID_JSON,
             "the request body is not valid JSON",
         )),
+    }
+}
+
+/// `408`: the body did not arrive within `deadline`. The connection is closed,
+/// as the rest of the body would otherwise be read as the next request.
+fn body_timeout(deadline: Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        code::TIMEOUT,
+        format!(
+            "the request body did not arrive within {} s",
+            deadline.as_secs_f64().ceil()
+        ),
+    )
+    .with_header(header::CONNECTION, HeaderValue::from_static("close"))
+}
+
+/// `401` unless the request carries the create token (when one is set).
+fn check_create_token(app: &App, req: &Request) -> Result<(), ApiError> {
+    let Some(token) = &app.create_token else {
+        return Ok(());
+    };
+    match bearer(req.headers()) {
+        Some(presented) if token.matches(presented) => Ok(()),
+        presented => {
+            tracing::info!(
+                token_sent = presented.is_some(),
+                "create refused: no valid create token"
+            );
+            let (message, challenge) = if presented.is_some() {
+                (
+                    "the access token is not valid for this server",
+                    r#"Bearer realm="oneshot", error="invalid_token""#,
+                )
+            } else {
+                (
+                    "creating secrets on this server needs an access token: send Authorization: Bearer <token>",
+                    r#"Bearer realm="oneshot""#,
+                )
+            };
+            Err(
+                ApiError::new(StatusCode::UNAUTHORIZED, code::UNAUTHORIZED, message).with_header(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                ),
+            )
+        }
     }
 }
 
@@ -238,7 +301,11 @@ fn unix_secs(t: std::time::SystemTime) -> u64 {
 ///
 /// `expires_at` is in seconds since the Unix epoch. Without `ttl_secs` (or
 /// with `null`) the policy's default lifetime applies.
+///
+/// With a create token set, the request must carry it (checked before the
+/// body is read).
 pub(super) async fn create(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
+    check_create_token(&app, &req)?;
     let map = read_object(&app, req).await?;
     only_fields(
         &map,
@@ -357,6 +424,29 @@ pub(super) async fn take(State(app): State<App>, req: Request) -> Result<Respons
             ))
         }
     }
+}
+
+/// `GET /api/v1/config`: what the page needs to know before creating.
+pub(super) async fn config(State(app): State<App>) -> Response {
+    let policy = app.oneshot.policy();
+    Json(serde_json::json!({
+        "create_requires_token": app.create_token.is_some(),
+        "max_bytes": policy.max_body_bytes(),
+        "min_ttl_secs": policy.min_ttl().as_secs(),
+        "max_ttl_secs": policy.max_ttl().as_secs(),
+        "default_ttl_secs": policy.default_ttl().as_secs(),
+    }))
+    .into_response()
+}
+
+/// `503 busy`: refused before anything happened, because too many requests
+/// are in flight.
+pub(super) fn busy() -> ApiError {
+    ApiError::unavailable(
+        code::BUSY,
+        "the server is busy; nothing happened, try again in a moment",
+        1,
+    )
 }
 
 fn secret_not_found() -> ApiError {

@@ -1,13 +1,17 @@
-//! Middleware: security headers, JSON for every error, an access log without secrets.
+//! Middleware: security headers, JSON for every error, load shedding, an
+//! access log without secrets.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::api::{ApiError, error_codes as code};
+use tokio::sync::Semaphore;
+
+use super::api::{ApiError, busy, error_codes as code};
 
 /// The Content-Security-Policy of every response: only this origin's own
 /// scripts, styles and images; no inline code, no framing, no form posts.
@@ -48,6 +52,24 @@ pub(super) async fn security_headers(req: Request, next: Next) -> Response {
     response
 }
 
+/// Answers `503 busy` at once when every in-flight slot is taken, instead of
+/// queueing. The slot is held until the handler has its response (the body
+/// read included), so slow uploads count against the cap.
+pub(super) async fn shed_load(
+    State(slots): State<Arc<Semaphore>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match slots.try_acquire_owned() {
+        Ok(slot) => {
+            let response = next.run(req).await;
+            drop(slot);
+            response
+        }
+        Err(_) => busy().into_response(),
+    }
+}
+
 /// Turns any error response that is not JSON yet (from the framework or a
 /// layer) into the API's JSON error shape.
 pub(super) async fn json_errors(req: Request, next: Next) -> Response {
@@ -70,6 +92,7 @@ pub(super) async fn json_errors(req: Request, next: Next) -> Response {
             (code::METHOD_NOT_ALLOWED, "this method is not allowed here")
         }
         StatusCode::PAYLOAD_TOO_LARGE => (code::TOO_LARGE, "the request body is too large"),
+        StatusCode::REQUEST_TIMEOUT => (code::TIMEOUT, "the request did not arrive in time"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             code::UNSUPPORTED_MEDIA_TYPE,
             "send the request as Content-Type: application/json",

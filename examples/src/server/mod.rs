@@ -10,10 +10,16 @@
 //! | `GET /static/{style.css, format.js, common.js, create.js, reveal.js, favicon.svg}` | the page's files, embedded in the binary |
 //! | `POST /api/v1/secrets` | `{"id": hex32, "envelope": b64u, "ttl_secs": n}` → `201 {"id", "expires_at"}` |
 //! | `POST /api/v1/secrets/take` | `{"claim": b64u}` → `200 {"envelope": b64u}` |
+//! | `GET /api/v1/config` | `200 {"create_requires_token": bool, "max_bytes", "min_ttl_secs", "max_ttl_secs", "default_ttl_secs"}` |
 //!
 //! `ttl_secs` may be left out (or `null`) for the policy's default;
 //! `expires_at` is in seconds since the Unix epoch. Requests must be
 //! `Content-Type: application/json`, with no other fields.
+//!
+//! With a create token ([`App::with_create_token`]), creating needs
+//! `Authorization: Bearer <token>`; without it, or with another, the answer
+//! is `401 unauthorized` with `WWW-Authenticate: Bearer`. Taking never needs
+//! a token: the reader has the link.
 //!
 //! # Errors
 //!
@@ -22,7 +28,11 @@
 //! `invalid_request`, `invalid_id`, `invalid_envelope`, `invalid_claim`,
 //! `invalid_ttl`), `413 too_large`, `415 unsupported_media_type`, `404
 //! not_found` (for a take: never existed, expired and already read look the
-//! same), `405 method_not_allowed`, `409 already_exists`. A store failure is
+//! same), `405 method_not_allowed`, `409 already_exists`, `401 unauthorized`,
+//! `408 timeout` (the body did not arrive within
+//! [`Limits::body_read_timeout`]; the connection is closed). Past
+//! [`Limits::max_in_flight`] requests the answer is `503 busy` with
+//! `"retry": true` and `Retry-After` (nothing happened). A store failure is
 //! `503` with `"retry"`: `unavailable` or `store_full` with `"retry": true`
 //! and `Retry-After` (nothing happened, repeat it), `indeterminate` with
 //! `"retry": false` (the operation may have run; never repeat a take).
@@ -47,37 +57,99 @@
 
 mod api;
 mod assets;
+mod auth;
 mod layers;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use oneshot_core::{OneShot, Policy, PolicyError, SecretStore};
+use tokio::sync::Semaphore;
 
 pub use api::{ErrorBody, error_codes};
+pub use auth::{CreateToken, MAX_TOKEN_LEN, TokenError};
 
 /// A store behind a pointer, as the server holds it.
 pub type DynStore = Arc<dyn SecretStore>;
+
+/// How much the server lets slow or numerous clients take.
+///
+/// None of these bounds a handler once the request is read: a take is never
+/// cut short after it reached the store (the store's own timeouts bound it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest a client may take to send a request's headers, counted
+    /// from when the server starts waiting for them (also the longest an idle
+    /// keep-alive connection stays open). Past it the connection is closed.
+    pub header_read_timeout: Duration,
+    /// The longest a client may take to send a request body, counted from
+    /// when its headers arrived. Past it the answer is `408 timeout` and the
+    /// connection is closed.
+    pub body_read_timeout: Duration,
+    /// Requests handled at once; one more is answered `503 busy` with
+    /// `"retry": true` and `Retry-After` at once, not queued. Zero counts as one.
+    pub max_in_flight: usize,
+    /// Connections open at once; past it the server stops accepting until one
+    /// closes (the kernel queues the rest). Zero counts as one.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    /// 15 s for headers and for a body, 256 requests in flight, 512 connections.
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(15),
+            max_in_flight: 256,
+            max_connections: 512,
+        }
+    }
+}
 
 /// Everything a request handler needs.
 #[derive(Debug, Clone)]
 pub struct App {
     oneshot: OneShot<DynStore>,
     body_limit: usize,
+    limits: Limits,
+    create_token: Option<CreateToken>,
 }
 
 impl App {
-    /// The application over `store`, enforcing `policy`.
+    /// The application over `store`, enforcing `policy`, with the default
+    /// [`Limits`] and no create token (anyone may create).
     pub fn new(store: DynStore, policy: Policy) -> Result<Self, PolicyError> {
         let oneshot = OneShot::with_policy(store, policy)?;
         let body_limit = request_body_limit(oneshot.policy());
         Ok(Self {
             oneshot,
             body_limit,
+            limits: Limits::default(),
+            create_token: None,
         })
+    }
+
+    /// The same, with these limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The same, but `POST /api/v1/secrets` requires
+    /// `Authorization: Bearer <token>` (`401 unauthorized` otherwise). Taking
+    /// a secret never needs it: the reader has the link, not a token.
+    #[must_use]
+    pub fn with_create_token(mut self, token: CreateToken) -> Self {
+        self.create_token = Some(token);
+        self
     }
 
     /// The limits in force.
@@ -85,17 +157,30 @@ impl App {
         self.oneshot.policy()
     }
 
+    /// The bounds on slow and numerous clients.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Whether creating a secret needs the create token.
+    pub fn create_requires_token(&self) -> bool {
+        self.create_token.is_some()
+    }
+
     /// The largest request body accepted, in bytes (larger ones get `413`).
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
 
-    /// The axum router: API, page, security headers, JSON errors.
+    /// The axum router: API, page, security headers, JSON errors, load
+    /// shedding past [`Limits::max_in_flight`].
     pub fn router(self) -> Router {
         let body_limit = self.body_limit;
+        let slots = Arc::new(Semaphore::new(permits(self.limits.max_in_flight)));
         Router::new()
             .route("/api/v1/secrets", post(api::create))
             .route("/api/v1/secrets/take", post(api::take))
+            .route("/api/v1/config", get(api::config))
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
             .route("/static/{file}", get(assets::static_file))
@@ -105,9 +190,18 @@ impl App {
             .with_state(self)
             .layer(DefaultBodyLimit::max(body_limit))
             .layer(axum::middleware::from_fn(layers::json_errors))
+            .layer(axum::middleware::from_fn_with_state(
+                slots,
+                layers::shed_load,
+            ))
             .layer(axum::middleware::from_fn(layers::security_headers))
             .layer(axum::middleware::from_fn(layers::access_log))
     }
+}
+
+/// A semaphore size within what tokio allows, at least one.
+fn permits(n: usize) -> usize {
+    n.clamp(1, Semaphore::MAX_PERMITS)
 }
 
 /// The longest JSON body a valid create request can have under `policy`: the
@@ -120,16 +214,84 @@ fn request_body_limit(policy: &Policy) -> usize {
         .saturating_add(1024)
 }
 
+/// How long a shutdown waits for open connections to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the
-/// requests in flight.
+/// requests in flight (waiting at most 30 s for them).
+///
+/// HTTP/1.1 with the app's [`Limits`]: headers must arrive within
+/// `header_read_timeout` (else the connection is closed), at most
+/// `max_connections` connections are open at once.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app.router())
-        .with_graceful_shutdown(shutdown)
+    let limits = app.limits;
+    let service = TowerToHyperService::new(app.router());
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let connections = Arc::new(Semaphore::new(permits(limits.max_connections)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            slot = Arc::clone(&connections).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) if is_connection_error(&e) => continue,
+                Err(e) => {
+                    // Such as EMFILE: wait rather than spin.
+                    tracing::error!(error = %e, "accept failed");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let connection =
+            graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                // A header timeout, a reset, a malformed request: nothing secret.
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            "connections still open {} s after shutdown began; closing them",
+            DRAIN_TIMEOUT.as_secs()
+        );
+    }
+    Ok(())
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Completes on Ctrl-C, or on SIGTERM on Unix.

@@ -50,12 +50,32 @@ impl TestServer {
 
     /// On `store` with `policy`. Every store call is counted.
     pub(crate) async fn with_store(store: DynStore, policy: Policy) -> Self {
+        Self::configured(store, policy, |app| app).await
+    }
+
+    /// On a fresh in-memory store with the default policy, the app set up by
+    /// `configure` (limits, a create token).
+    pub(crate) async fn memory_with(configure: impl FnOnce(App) -> App) -> Self {
+        let memory = MemoryStore::new();
+        let mut server =
+            Self::configured(Arc::new(memory.clone()), Policy::default(), configure).await;
+        server.memory = Some(memory);
+        server
+    }
+
+    /// On `store` with `policy`, the app set up by `configure`. Every store
+    /// call is counted.
+    pub(crate) async fn configured(
+        store: DynStore,
+        policy: Policy,
+        configure: impl FnOnce(App) -> App,
+    ) -> Self {
         let counts = Arc::new(Counts::default());
         let counting: DynStore = Arc::new(CountingStore {
             inner: store,
             counts: Arc::clone(&counts),
         });
-        let app = App::new(counting, policy).expect("valid policy");
+        let app = configure(App::new(counting, policy).expect("valid policy"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
@@ -158,6 +178,8 @@ pub(crate) fn sealed(body: &[u8]) -> Sealed {
 pub(crate) struct Api {
     pub(crate) base: String,
     pub(crate) http: reqwest::Client,
+    /// Sent as `Authorization: Bearer <token>` with every POST.
+    pub(crate) token: Option<String>,
 }
 
 impl Api {
@@ -168,6 +190,15 @@ impl Api {
                 .timeout(Duration::from_secs(20))
                 .build()
                 .expect("client"),
+            token: None,
+        }
+    }
+
+    /// The same client, sending `token` as a bearer token.
+    pub(crate) fn with_token(&self, token: &str) -> Self {
+        Self {
+            token: Some(token.to_owned()),
+            ..self.clone()
         }
     }
 
@@ -177,13 +208,11 @@ impl Api {
         path: &str,
         body: &Value,
     ) -> (u16, reqwest::header::HeaderMap, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(body)
-            .send()
-            .await
-            .expect("request");
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let r = request.send().await.expect("request");
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let text = r.text().await.expect("body");
