@@ -5,6 +5,7 @@
 //! the link that `share` prints.
 
 use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -31,7 +32,14 @@ pub mod exit {
     /// The secret was taken but could not be decrypted (altered or corrupt);
     /// it is gone from the server.
     pub const UNDECRYPTABLE: u8 = 5;
+    /// Not authorised: the server lets only holders of its create token
+    /// share, and no token or another one was given. Nothing was stored.
+    pub const UNAUTHORIZED: u8 = 6;
 }
+
+/// The environment variable `share` reads the create token from when
+/// `--token-file` is not given.
+pub const TOKEN_ENV: &str = "ONESHOT_TOKEN";
 
 /// Where `share` sends secrets when neither `--server` nor `ONESHOT_SERVER` says otherwise.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:3000";
@@ -46,7 +54,9 @@ Exit codes:
   2  bad usage or input: malformed link, bad --ttl, empty or too large secret
   3  not found: already viewed, expired or never existed
   4  server or network failure (nothing certain about the secret's state)
-  5  the secret was taken but could not be decrypted (it is gone)";
+  5  the secret was taken but could not be decrypted (it is gone)
+  6  not authorised: the server needs its create token to share (--token-file
+     or ONESHOT_TOKEN), or refused the one given; nothing was stored";
 
 /// Share and open one-time secrets through a oneshot server.
 #[derive(Debug, Parser)]
@@ -71,6 +81,11 @@ pub enum Command {
         /// The oneshot server.
         #[arg(long, env = "ONESHOT_SERVER", default_value = DEFAULT_SERVER, value_name = "URL")]
         server: String,
+        /// A file holding the server's create token, for servers that let
+        /// only token holders share (surrounding whitespace is ignored).
+        /// Default: $ONESHOT_TOKEN, if set. Opening a link never needs it.
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<PathBuf>,
     },
     /// Open a one-time link (or a bare key with --server) and print the
     /// secret to standard output. This consumes it.
@@ -200,22 +215,29 @@ enum Reply {
     },
 }
 
-async fn post(client: &reqwest::Client, url: &Url, body: &Value) -> Result<Reply, CliError> {
-    let response = client
-        .post(url.clone())
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| {
-            let what = if e.is_connect() {
-                "could not connect to the server"
-            } else if e.is_timeout() {
-                "the server did not answer in time"
-            } else {
-                "the request to the server failed"
-            };
-            CliError::new(exit::SERVER, format!("{what} at {}", origin(url)))
-        })?;
+async fn post(
+    client: &reqwest::Client,
+    url: &Url,
+    body: &Value,
+    token: Option<&str>,
+) -> Result<Reply, CliError> {
+    let mut request = client.post(url.clone()).json(body);
+    if let Some(token) = token {
+        let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| CliError::new(exit::USAGE, "the token cannot be sent in a header"))?;
+        value.set_sensitive(true);
+        request = request.header(reqwest::header::AUTHORIZATION, value);
+    }
+    let response = request.send().await.map_err(|e| {
+        let what = if e.is_connect() {
+            "could not connect to the server"
+        } else if e.is_timeout() {
+            "the server did not answer in time"
+        } else {
+            "the request to the server failed"
+        };
+        CliError::new(exit::SERVER, format!("{what} at {}", origin(url)))
+    })?;
     let status = response.status();
     let retry_after = response
         .headers()
@@ -256,11 +278,12 @@ async fn post_retrying(
     client: &reqwest::Client,
     url: &Url,
     body: &Value,
+    token: Option<&str>,
     attempts: u32,
 ) -> Result<Reply, CliError> {
     let mut attempt = 1;
     loop {
-        match post(client, url, body).await? {
+        match post(client, url, body, token).await? {
             Reply::RetrySafe(after) if attempt < attempts => {
                 tokio::time::sleep(Duration::from_secs(after.clamp(1, 5))).await;
                 attempt += 1;
@@ -315,8 +338,72 @@ pub struct Shared {
     pub expires_at: u64,
 }
 
+/// Reads a create token from a file: the whole file, trimmed. An unreadable
+/// file is an I/O error, an empty one bad input. Never echoes the contents.
+pub fn read_token_file(path: &Path) -> Result<oneshot_core::Zeroizing<String>, CliError> {
+    let mut text = oneshot_core::Zeroizing::new(String::new());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
+        .map_err(|e| {
+            CliError::new(
+                exit::IO,
+                format!("cannot read the token file {}: {e}", path.display()),
+            )
+        })?;
+    let token = oneshot_core::Zeroizing::new(text.trim().to_owned());
+    check_token(&token, &format!("the token file {}", path.display()))?;
+    Ok(token)
+}
+
+/// A token must be non-empty printable ASCII without spaces to go in a header.
+fn check_token(token: &str, source: &str) -> Result<(), CliError> {
+    if token.is_empty() {
+        return Err(CliError::new(exit::USAGE, format!("{source} is empty")));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(CliError::new(
+            exit::USAGE,
+            format!("{source} must hold printable ASCII without spaces"),
+        ));
+    }
+    Ok(())
+}
+
+/// The token for `share`: from `token_file`, else `$ONESHOT_TOKEN` when set
+/// and not empty, else none.
+pub fn resolve_token(
+    token_file: Option<&Path>,
+) -> Result<Option<oneshot_core::Zeroizing<String>>, CliError> {
+    if let Some(path) = token_file {
+        return read_token_file(path).map(Some);
+    }
+    match std::env::var(TOKEN_ENV) {
+        Ok(value) => {
+            let token = oneshot_core::Zeroizing::new(value.trim().to_owned());
+            if token.is_empty() {
+                return Ok(None);
+            }
+            check_token(&token, TOKEN_ENV)?;
+            Ok(Some(token))
+        }
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::new(
+            exit::USAGE,
+            format!("{TOKEN_ENV} is not valid text"),
+        )),
+    }
+}
+
 /// Encrypts `secret` and stores it on `server`; returns the link.
-pub async fn share(secret: &[u8], ttl: Option<Duration>, server: &str) -> Result<Shared, CliError> {
+///
+/// `token`, if given, is sent as `Authorization: Bearer <token>` (for servers
+/// that let only holders of their create token share).
+pub async fn share(
+    secret: &[u8],
+    ttl: Option<Duration>,
+    server: &str,
+    token: Option<&str>,
+) -> Result<Shared, CliError> {
     if secret.is_empty() {
         return Err(CliError::new(
             exit::USAGE,
@@ -340,7 +427,7 @@ pub async fn share(secret: &[u8], ttl: Option<Duration>, server: &str) -> Result
         if let Some(ttl) = ttl {
             body["ttl_secs"] = Value::from(ttl.as_secs());
         }
-        match post_retrying(&client, &create_url, &body, 3).await? {
+        match post_retrying(&client, &create_url, &body, token, 3).await? {
             Reply::Ok(reply) => {
                 let link = link::build_link(page.as_str(), &key).map_err(|e| {
                     CliError::new(exit::USAGE, format!("invalid server URL for a link: {e}"))
@@ -355,6 +442,16 @@ pub async fn share(secret: &[u8], ttl: Option<Duration>, server: &str) -> Result
                 ));
             }
             Reply::Error { status: 409, .. } => continue,
+            Reply::Error { status: 401, .. } => {
+                return Err(CliError::new(
+                    exit::UNAUTHORIZED,
+                    if token.is_some() {
+                        "not authorised: the server refused the token; nothing was stored"
+                    } else {
+                        "not authorised: this server lets only holders of its token share; pass --token-file PATH or set ONESHOT_TOKEN"
+                    },
+                ));
+            }
             Reply::Error {
                 status: 400 | 413,
                 code,
@@ -394,7 +491,7 @@ pub async fn share(secret: &[u8], ttl: Option<Duration>, server: &str) -> Result
 pub async fn open(target: &OpenTarget) -> Result<oneshot_core::Zeroizing<Vec<u8>>, CliError> {
     let client = client()?;
     let body = serde_json::json!({ "claim": target.key.claim().to_b64u().as_str() });
-    match post_retrying(&client, &target.take_url, &body, 3).await? {
+    match post_retrying(&client, &target.take_url, &body, None, 3).await? {
         Reply::Ok(reply) => {
             let envelope = reply
                 .get("envelope")
@@ -475,11 +572,16 @@ pub async fn run(cli: Cli) -> u8 {
 
 async fn run_inner(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Share { ttl, server } => {
-            // Check the server URL before asking for the secret.
+        Command::Share {
+            ttl,
+            server,
+            token_file,
+        } => {
+            // Check the server URL and the token before asking for the secret.
             parse_server(&server)?;
+            let token = resolve_token(token_file.as_deref())?;
             let secret = read_secret()?;
-            let shared = share(&secret, ttl, &server).await?;
+            let shared = share(&secret, ttl, &server, token.as_ref().map(|t| t.as_str())).await?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", shared.link.as_str())
                 .and_then(|()| out.flush())

@@ -19,9 +19,16 @@ struct Run {
 }
 
 async fn oneshot(args: &[&str], stdin: &[u8]) -> Run {
+    oneshot_env(args, stdin, &[]).await
+}
+
+/// Runs the CLI with only `env` of the ONESHOT_* variables set.
+async fn oneshot_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_oneshot"))
         .args(args)
         .env_remove("ONESHOT_SERVER")
+        .env_remove("ONESHOT_TOKEN")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -158,6 +165,7 @@ async fn help_documents_the_exit_codes() {
             "3  not found",
             "4  server or network failure",
             "5  the secret was taken but could not be decrypted",
+            "6  not authorised",
         ] {
             assert!(
                 text.contains(line),
@@ -165,6 +173,94 @@ async fn help_documents_the_exit_codes() {
             );
         }
     }
+}
+
+/// A server that lets only token holders share: no or a wrong token is exit
+/// 6 with nothing stored; `--token-file` or `ONESHOT_TOKEN` works; opening
+/// needs no token; the token never shows in an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_with_the_servers_create_token() {
+    const TOKEN: &str = "cli-T0ken.for~sharing";
+    let server = TestServer::memory_with(|app| {
+        app.with_create_token(oneshot_examples::server::CreateToken::new(TOKEN).unwrap())
+    })
+    .await;
+    let base = server.base.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let right = write("right", &format!("{TOKEN}\n"));
+    let wrong = write("wrong", "not-the-token\n");
+    let empty = write("empty", " \n");
+    let missing = dir.path().join("missing").display().to_string();
+
+    let run = oneshot(&["share", "--server", &base], b"x").await;
+    assert_one_line_error(&run, 6, "--token-file");
+    let run = oneshot(&["share", "--server", &base, "--token-file", &wrong], b"x").await;
+    assert_one_line_error(&run, 6, "refused the token");
+    assert!(!run.stderr.contains("not-the-token"));
+    let run = oneshot_env(
+        &["share", "--server", &base],
+        b"x",
+        &[("ONESHOT_TOKEN", "not-the-token")],
+    )
+    .await;
+    assert_one_line_error(&run, 6, "refused the token");
+    let run = oneshot(
+        &["share", "--server", &base, "--token-file", &missing],
+        b"x",
+    )
+    .await;
+    assert_one_line_error(&run, 1, "cannot read the token file");
+    let run = oneshot(&["share", "--server", &base, "--token-file", &empty], b"x").await;
+    assert_one_line_error(&run, 2, "is empty");
+    assert_eq!(server.entries(), 0, "nothing stored without the token");
+    assert_eq!(server.counts.puts(), 0);
+
+    // The right token from a file (its newline ignored), then from the
+    // environment; the file wins over the environment.
+    let from_file = share(&base, b"token from a file", &["--token-file", &right]).await;
+    let run = oneshot_env(
+        &["share", "--server", &base],
+        b"token from the env",
+        &[("ONESHOT_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let from_env = String::from_utf8(run.stdout).unwrap().trim().to_owned();
+    let run = oneshot_env(
+        &["share", "--server", &base, "--token-file", &right],
+        b"file wins",
+        &[("ONESHOT_TOKEN", "not-the-token")],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.entries(), 3);
+
+    // Opening needs no token.
+    for (link, want) in [
+        (from_file, &b"token from a file"[..]),
+        (from_env, b"token from the env"),
+    ] {
+        let run = oneshot(&["open", &link], b"").await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, want);
+    }
+    server.stop().await;
+
+    // A server without a token ignores one.
+    let open_server = TestServer::memory().await;
+    let run = oneshot_env(
+        &["share", "--server", &open_server.base],
+        b"x",
+        &[("ONESHOT_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    open_server.stop().await;
 }
 
 /// Store failures behind the server: a paused redis-server gives

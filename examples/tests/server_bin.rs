@@ -1,6 +1,7 @@
 //! The built `oneshot-server` binary: prints its address, serves, logs
-//! nothing secret even at debug level, stops gracefully on SIGTERM, and
-//! refuses bad flags and unreachable Redis with a clear message.
+//! nothing secret (not even the create token) at debug level, stops
+//! gracefully on SIGTERM, and refuses bad flags, bad tokens and unreachable
+//! Redis with a clear message.
 
 mod common;
 
@@ -12,8 +13,13 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
 
+const CREATE_TOKEN: &str = "Bin-create-T0ken~42";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_logs_no_secrets_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("create-token");
+    std::fs::write(&token_file, format!("\n  {CREATE_TOKEN}  \n")).unwrap();
     let mut child = tokio::process::Command::new(BIN)
         .args([
             "--listen",
@@ -22,7 +28,16 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
             "2h",
             "--default-ttl",
             "1h",
+            "--read-timeout",
+            "20s",
+            "--max-in-flight",
+            "8",
+            "--max-connections",
+            "32",
+            "--create-token-file",
         ])
+        .arg(&token_file)
+        .env_remove("ONESHOT_CREATE_TOKEN")
         .env("RUST_LOG", "debug")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -47,13 +62,34 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
         .to_owned();
     assert!(line.contains("in-memory store"), "{line}");
 
-    let api = Api::new(&base);
+    let anon = Api::new(&base);
+    let (status, body) = anon.create(&sealed(b"no token"), None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "unauthorized");
+    let (status, body) = anon
+        .with_token("wrong-token")
+        .create(&sealed(b"wrong token"), None)
+        .await;
+    assert_eq!(status, 401, "{body}");
+    let config: serde_json::Value = anon
+        .http
+        .get(format!("{base}/api/v1/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["create_requires_token"], true, "{config}");
+    assert_eq!(config["max_ttl_secs"], 7200, "{config}");
+    let api = anon.with_token(CREATE_TOKEN);
     let s = sealed(b"log me not");
     let (status, body) = api.create(&s, Some(7200)).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = api.create(&sealed(b"x"), Some(7201)).await;
     assert_eq!(status, 400, "--max-ttl applies: {body}");
-    let (status, _) = api.take(&s.claim).await;
+    // Taking needs no token.
+    let (status, _) = anon.take(&s.claim).await;
     assert_eq!(status, 200);
     let page = api.http.get(format!("{base}/s")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -83,6 +119,13 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
         "{logs}"
     );
     assert!(logs.contains("SIGTERM"), "{logs}");
+    assert!(logs.contains("create_requires_token=true"), "{logs}");
+    assert!(logs.contains("max_in_flight=8"), "{logs}");
+    assert!(logs.contains("create refused"), "{logs}");
+    assert!(
+        !logs.contains(CREATE_TOKEN) && !logs.contains("wrong-token"),
+        "a token appears in the logs:\n{logs}"
+    );
     assert!(logs.contains(&s.id), "ids may be logged");
     let key = s.key.to_b64u().to_string();
     for (what, secret) in [
@@ -98,10 +141,16 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
 }
 
 async fn fails_with(args: &[&str], code: i32, needle: &str) {
+    fails_with_env(args, &[], code, needle).await;
+}
+
+async fn fails_with_env(args: &[&str], env: &[(&str, &str)], code: i32, needle: &str) {
     let out = tokio::time::timeout(
         Duration::from_secs(20),
         tokio::process::Command::new(BIN)
             .args(args)
+            .env_remove("ONESHOT_CREATE_TOKEN")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .output(),
@@ -112,6 +161,130 @@ async fn fails_with(args: &[&str], code: i32, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
     assert!(stderr.contains(needle), "{args:?}: {needle:?} in {stderr}");
+    if stderr.starts_with("oneshot-server:") {
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    }
+    for (_, value) in env {
+        if !value.trim().is_empty() {
+            assert!(
+                !stderr.contains(value.trim()),
+                "the token is echoed: {stderr}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn refuses_bad_create_tokens_and_limits_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, " \n\t\n").unwrap();
+    let spaced = dir.path().join("spaced");
+    std::fs::write(&spaced, "two words\n").unwrap();
+    let good = dir.path().join("good");
+    std::fs::write(&good, "good-token\n").unwrap();
+    let missing = dir.path().join("missing");
+    let path = |p: &std::path::Path| p.display().to_string();
+    let listen = ["--listen", "127.0.0.1:0"];
+    let with = |extra: &[&str]| {
+        [&listen[..], extra]
+            .concat()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<String>>()
+    };
+    for (args, needle) in [
+        (
+            with(&["--create-token-file", &path(&missing)]),
+            "cannot read the create token file",
+        ),
+        (
+            with(&["--create-token-file", &path(&empty)]),
+            "the create token is empty",
+        ),
+        (
+            with(&["--create-token-file", &path(&spaced)]),
+            "printable ASCII without spaces",
+        ),
+        (with(&["--read-timeout", "0s"]), "invalid duration"),
+        (with(&["--read-timeout", "2h"]), "at most 1h"),
+        (with(&["--max-in-flight", "0"]), "--max-in-flight"),
+        (with(&["--max-connections", "none"]), "--max-connections"),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        fails_with(&args, 2, needle).await;
+    }
+    fails_with_env(
+        &listen,
+        &[("ONESHOT_CREATE_TOKEN", "  ")],
+        2,
+        "ONESHOT_CREATE_TOKEN",
+    )
+    .await;
+    fails_with_env(
+        &listen,
+        &[("ONESHOT_CREATE_TOKEN", "secret token")],
+        2,
+        "printable ASCII",
+    )
+    .await;
+    fails_with_env(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--create-token-file",
+            &path(&good),
+        ],
+        &[("ONESHOT_CREATE_TOKEN", "other-token")],
+        2,
+        "use one",
+    )
+    .await;
+}
+
+/// `ONESHOT_CREATE_TOKEN` works like the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_token_from_the_environment() {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("ONESHOT_CREATE_TOKEN", format!(" {CREATE_TOKEN}\n"))
+        .env("RUST_LOG", "debug")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start oneshot-server");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+        .await
+        .expect("address within 10 s")
+        .unwrap();
+    let start = line.find("http://").expect(&line);
+    let base = line[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let anon = Api::new(&base);
+    let s = sealed(b"env token");
+    assert_eq!(anon.create(&s, None).await.0, 401);
+    assert_eq!(anon.with_token(CREATE_TOKEN).create(&s, None).await.0, 201);
+    assert_eq!(anon.take(&s.claim).await.0, 200);
+    child.kill().await.unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .await
+        .unwrap();
+    assert!(logs.contains("create_requires_token=true"), "{logs}");
+    assert!(!logs.contains(CREATE_TOKEN), "the token is logged:\n{logs}");
 }
 
 #[tokio::test]
