@@ -5,13 +5,14 @@
  *  { kind: "error", status, body }         a JSON error from the server
  *  { kind: "unavailable", retryAfter }     503 with retry: true (safe to repeat)
  *  { kind: "indeterminate" }               503 with retry: false, or a bare 5xx
- *  { kind: "network" }                     no answer at all */
-export async function postJson(path, payload) {
+ *  { kind: "network" }                     no answer at all
+ *  `headers` are added to the request (e.g. Authorization). */
+export async function postJson(path, payload, headers = {}) {
   let response;
   try {
     response = await fetch(new URL(path, document.baseURI), {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { ...headers, "Content-Type": "application/json" },
       body: JSON.stringify(payload),
       cache: "no-store",
       credentials: "omit",
@@ -37,15 +38,36 @@ export async function postJson(path, payload) {
 
 /** Calls `postJson` again only while the server says retrying is safe, at
  *  most `attempts` times in all, waiting Retry-After (capped at 5 s). */
-export async function postJsonRetrying(path, payload, attempts = 3) {
+export async function postJsonRetrying(path, payload, attempts = 3, headers = {}) {
   let result;
   for (let i = 0; i < attempts; i++) {
-    result = await postJson(path, payload);
+    result = await postJson(path, payload, headers);
     if (result.kind !== "unavailable" || i === attempts - 1) break;
     const wait = Math.min(Math.max(result.retryAfter, 1), 5) * 1000;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
   return result;
+}
+
+/** GETs JSON; null on any failure (no answer within `timeoutMs`, an error
+ *  status, not JSON). */
+export async function getJson(path, timeoutMs = 5000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(new URL(path, document.baseURI), {
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+      signal: controller.signal,
+    });
+    if (!response.ok) return null;
+    return await response.json();
+  } catch (_) {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function $(id) {

@@ -222,6 +222,10 @@ async fn create_in_page(browser: &Browser, base: &str, secret: &str, shots: bool
     browser
         .wait_js("document.body.dataset.ready === 'create'", WAIT)
         .await;
+    assert!(
+        !visible(browser, "token-row").await,
+        "no token field when the server needs none"
+    );
     browser
         .client
         .find(Locator::Id("secret"))
@@ -460,8 +464,8 @@ async fn cli_links_open_in_the_page_and_page_links_in_the_cli() {
     let (code, stdout, stderr) = run_cli(&["open", &link], None).await;
     assert_eq!((code, stdout.as_str()), (0, "custom lifetime"), "{stderr}");
 
-    // The create view refuses an empty secret itself, and shows the server's
-    // refusal of one over the limit; neither stores anything.
+    // The create view refuses an empty secret, and one over the server's
+    // limit (known from its config), itself; neither stores anything.
     let puts = server.counts.puts();
     click(&browser, "#again").await;
     click(&browser, "#create").await;
@@ -534,5 +538,142 @@ async fn reveal_page_retries_only_when_the_server_says_it_is_safe() {
     );
     browser.screenshot("8-unavailable").await;
     browser.close().await;
+    server.stop().await;
+}
+
+async fn type_into(browser: &Browser, id: &str, text: &str) {
+    let field = browser.client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks Create link and waits for the status line to say `needle`.
+async fn create_fails_with(browser: &Browser, needle: &str) -> String {
+    click(browser, "#create").await;
+    browser
+        .wait_js(
+            &format!(
+                "document.getElementById('create-status').textContent.includes({})",
+                json!(needle)
+            ),
+            WAIT,
+        )
+        .await;
+    assert!(!visible(browser, "result-view").await);
+    text_of(browser, "#create-status").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_page_asks_for_the_token_when_the_server_needs_one() {
+    const TOKEN: &str = "page-T0ken_for.writers";
+    let _guard = BROWSER_LOCK.lock().await;
+    let policy = oneshot_core::Policy::new()
+        .with_max_body_bytes(100)
+        .with_ttl_range(Duration::from_secs(60), Duration::from_secs(7200))
+        .with_default_ttl(Duration::from_secs(3600));
+    let server = TestServer::configured(
+        std::sync::Arc::new(oneshot_memory::MemoryStore::new()),
+        policy,
+        |app| app.with_create_token(oneshot_examples::server::CreateToken::new(TOKEN).unwrap()),
+    )
+    .await;
+    let driver = Chromedriver::start().await;
+    let writer = driver.session().await;
+    writer.client.goto(&server.url("/")).await.unwrap();
+    writer
+        .wait_js("document.body.dataset.ready === 'create'", WAIT)
+        .await;
+
+    // The config says a token is needed: the field is there up front, hidden input.
+    assert!(
+        visible(&writer, "token-row").await,
+        "token field shown up front"
+    );
+    assert_eq!(
+        writer.js("document.getElementById('token').type").await,
+        json!("password")
+    );
+    // The server's limits: lifetimes over 2 h are disabled, 1 h is chosen.
+    assert_eq!(
+        writer
+            .js("[...document.querySelectorAll('input[name=ttl]:disabled')].map(r => r.value).join()")
+            .await,
+        json!("86400,259200")
+    );
+    assert_eq!(
+        writer
+            .js("document.querySelector('input[name=ttl]:checked').value")
+            .await,
+        json!("3600")
+    );
+    let status = {
+        type_into(&writer, "secret", &"x".repeat(101)).await;
+        create_fails_with(&writer, "at most 100").await
+    };
+    assert!(status.contains("101 bytes"), "{status}");
+
+    let secret = "behind a token";
+    type_into(&writer, "secret", secret).await;
+    // No token typed: the page asks for it without calling the server.
+    create_fails_with(&writer, "Enter this server's access token").await;
+    // A wrong token: the server's 401 becomes a clear message.
+    type_into(&writer, "token", "not-the-token").await;
+    let status = create_fails_with(&writer, "not accepted").await;
+    assert!(!status.contains("not-the-token"), "{status}");
+    assert_eq!(server.counts.puts(), 0, "nothing stored without the token");
+    assert_eq!(
+        writer
+            .js("sessionStorage.getItem('oneshot.createToken')")
+            .await,
+        Value::Null,
+        "a refused token is not remembered"
+    );
+    writer.screenshot("9-token-refused").await;
+
+    // A page that did not know (the config unanswered): the 401 shows the field.
+    writer
+        .js("(document.getElementById('token-row').hidden = true, document.getElementById('token').value = '', true)")
+        .await;
+    create_fails_with(&writer, "only people with its access token").await;
+    assert!(
+        visible(&writer, "token-row").await,
+        "the 401 shows the field"
+    );
+    assert_eq!(
+        writer.js("document.activeElement.id").await,
+        json!("token"),
+        "and puts the cursor there"
+    );
+
+    // The right token: a link, and the token kept for this tab.
+    type_into(&writer, "token", TOKEN).await;
+    click(&writer, "#create").await;
+    writer
+        .wait_js("!document.getElementById('result-view').hidden", WAIT)
+        .await;
+    let link = value_of(&writer, "link").await;
+    assert!(link.starts_with(&format!("{}/s#", server.base)), "{link}");
+    assert_eq!(server.counts.puts(), 1);
+    assert_eq!(
+        writer
+            .js("sessionStorage.getItem('oneshot.createToken')")
+            .await,
+        json!(TOKEN)
+    );
+    writer.assert_clean_console().await;
+    // A reload in the same tab fills it in again.
+    writer.client.goto(&server.url("/")).await.unwrap();
+    writer
+        .wait_js("document.body.dataset.ready === 'create'", WAIT)
+        .await;
+    assert_eq!(value_of(&writer, "token").await, TOKEN);
+    writer.close().await;
+
+    // The reader needs no token.
+    let reader = driver.session().await;
+    open_link(&reader, &link).await;
+    assert_eq!(press_reveal(&reader).await, "revealed");
+    assert_eq!(value_of(&reader, "secret").await, secret);
+    reader.close().await;
     server.stop().await;
 }
