@@ -206,8 +206,9 @@ pub fn parse_open_target(input: &str, server: Option<&str>) -> Result<OpenTarget
 /// What the server answered, classified.
 enum Reply {
     Ok(Value),
-    /// 503 with `"retry": true`, and the Retry-After in seconds.
-    RetrySafe(u64),
+    /// 503 with `"retry": true`: the Retry-After in seconds, and whether the
+    /// server was busy (`"busy"`) rather than its store unavailable.
+    RetrySafe(u64, bool),
     Error {
         status: u16,
         code: String,
@@ -263,7 +264,7 @@ async fn post(
         .and_then(|j| j.get("retry"))
         .and_then(Value::as_bool);
     if status.as_u16() == 503 && retry == Some(true) {
-        return Ok(Reply::RetrySafe(retry_after));
+        return Ok(Reply::RetrySafe(retry_after, field("error") == "busy"));
     }
     Ok(Reply::Error {
         status: status.as_u16(),
@@ -284,7 +285,7 @@ async fn post_retrying(
     let mut attempt = 1;
     loop {
         match post(client, url, body, token).await? {
-            Reply::RetrySafe(after) if attempt < attempts => {
+            Reply::RetrySafe(after, _) if attempt < attempts => {
                 tokio::time::sleep(Duration::from_secs(after.clamp(1, 5))).await;
                 attempt += 1;
             }
@@ -435,10 +436,14 @@ pub async fn share(
                 let expires_at = reply.get("expires_at").and_then(Value::as_u64).unwrap_or(0);
                 return Ok(Shared { link, expires_at });
             }
-            Reply::RetrySafe(_) => {
+            Reply::RetrySafe(_, busy) => {
                 return Err(CliError::new(
                     exit::SERVER,
-                    "the server's store is unavailable; nothing was stored, try again later",
+                    if busy {
+                        "the server is busy; nothing was stored, try again later"
+                    } else {
+                        "the server's store is unavailable; nothing was stored, try again later"
+                    },
                 ));
             }
             Reply::Error { status: 409, .. } => continue,
@@ -514,9 +519,13 @@ pub async fn open(target: &OpenTarget) -> Result<oneshot_core::Zeroizing<Vec<u8>
                 )
             })
         }
-        Reply::RetrySafe(_) => Err(CliError::new(
+        Reply::RetrySafe(_, busy) => Err(CliError::new(
             exit::SERVER,
-            "the server's store is unavailable; nothing was read, try again later",
+            if busy {
+                "the server is busy; nothing was read, try again later"
+            } else {
+                "the server's store is unavailable; nothing was read, try again later"
+            },
         )),
         Reply::Error { status: 404, .. } => Err(CliError::new(
             exit::NOT_FOUND,

@@ -84,6 +84,7 @@ fn request() -> impl Strategy<Value = Request> {
             "/".to_owned(),
             "/s".to_owned(),
             "/static/format.js".to_owned(),
+            "/api/v1/config".to_owned(),
         ]),
         1 => "/[a-zA-Z0-9/%._~-]{0,40}",
     ];
@@ -95,7 +96,17 @@ fn request() -> impl Strategy<Value = Request> {
         Just("multipart/form-data; boundary=x".to_owned()),
         "[ -~]{0,40}",
     ]);
-    let header = ("x-[a-z0-9-]{1,20}", "[ -~]{0,60}");
+    let header = prop_oneof![
+        3 => ("x-[a-z0-9-]{1,20}", "[ -~]{0,60}"),
+        1 => (
+            Just("authorization".to_owned()),
+            prop_oneof![
+                Just(format!("Bearer {TOKEN}")),
+                "[Bb]earer [ -~]{0,40}",
+                "[ -~]{0,60}",
+            ],
+        ),
+    ];
     let body = prop_oneof![
         2 => api_object(),
         1 => json_value().prop_map(|v| v.to_string().into_bytes()),
@@ -117,6 +128,9 @@ fn request() -> impl Strategy<Value = Request> {
         })
 }
 
+/// The create token of the server in `arbitrary_requests_never_get_5xx_with_a_create_token`.
+const TOKEN: &str = "fuzz-T0ken";
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -125,8 +139,9 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Sends `cases` arbitrary requests to `server`, then a full round trip.
-fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32) {
+/// Sends `cases` arbitrary requests to `server`, then a full round trip
+/// (with `token` as the create token, if given).
+fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32, token: Option<&str>) {
     let api = Api::new(&server.base);
     let config = ProptestConfig {
         cases,
@@ -166,6 +181,10 @@ fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32) {
     });
 
     // Still serving: a full round trip works.
+    let api = match token {
+        Some(token) => api.with_token(token),
+        None => api,
+    };
     rt.block_on(async {
         let s = sealed(b"after the storm");
         assert_eq!(api.create(&s, Some(600)).await.0, 201);
@@ -178,7 +197,7 @@ fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32) {
 fn arbitrary_requests_never_get_5xx_on_memory() {
     let rt = runtime();
     let server = rt.block_on(TestServer::memory());
-    fuzz(&rt, &server, 400);
+    fuzz(&rt, &server, 400, None);
     rt.block_on(server.stop());
 }
 
@@ -192,6 +211,16 @@ fn arbitrary_requests_never_get_5xx_on_redis() {
             .expect("connect to the spawned redis-server");
         TestServer::with_store(std::sync::Arc::new(store), oneshot_core::Policy::default()).await
     });
-    fuzz(&rt, &server, 200);
+    fuzz(&rt, &server, 200, None);
+    rt.block_on(server.stop());
+}
+
+#[test]
+fn arbitrary_requests_never_get_5xx_with_a_create_token() {
+    let rt = runtime();
+    let server = rt.block_on(TestServer::memory_with(|app| {
+        app.with_create_token(oneshot_examples::server::CreateToken::new(TOKEN).unwrap())
+    }));
+    fuzz(&rt, &server, 200, Some(TOKEN));
     rt.block_on(server.stop());
 }

@@ -310,6 +310,26 @@ async fn past_the_in_flight_cap_requests_get_503_busy_then_succeed() {
         "a shed take never reaches the store"
     );
 
+    // The CLI retries a shed take (Retry-After: 1), three attempts in all,
+    // then says the server is busy; still nothing reached the store.
+    let link = format!("{}/s#{}", server.base, s.key.to_b64u().as_str());
+    let cli = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_oneshot"))
+            .args(["open", &link])
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the CLI gives up within 30 s")
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert_eq!(cli.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("busy; nothing was read"), "{stderr}");
+    assert!(cli.stdout.is_empty());
+    assert_eq!(server.counts.takes(), 0, "shed takes never reach the store");
+
     // The parked requests finish normally (404: no such secret)...
     for (mut stream, body) in parked {
         stream.write_all(&body.as_bytes()[5..]).await.unwrap();
