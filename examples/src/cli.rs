@@ -20,10 +20,11 @@ use crate::ttl::{format_unix_utc, parse_ttl};
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
-    /// Local I/O failure: reading the secret or writing it out.
+    /// Local I/O failure: reading the secret or the token file, or writing it out.
     pub const IO: u8 = 1;
     /// Bad usage or bad input: unknown flag, malformed link or lifetime,
-    /// empty or too large secret, a lifetime the server does not allow.
+    /// empty or too large secret, a lifetime the server does not allow, an
+    /// empty token file.
     pub const USAGE: u8 = 2;
     /// Not found: the secret was already viewed, has expired or never existed.
     pub const NOT_FOUND: u8 = 3;
@@ -50,8 +51,9 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  local I/O error (reading the secret, writing it out)
-  2  bad usage or input: malformed link, bad --ttl, empty or too large secret
+  1  local I/O error (reading the secret or the token file, writing it out)
+  2  bad usage or input: malformed link, bad --ttl, empty or too large secret,
+     an empty token file
   3  not found: already viewed, expired or never existed
   4  server or network failure (nothing certain about the secret's state)
   5  the secret was taken but could not be decrypted (it is gone)
