@@ -744,6 +744,13 @@ async fn create_token_guards_create_but_not_take() {
             "{text}"
         );
     }
+    // A client sending the largest secret without a token still reads its 401.
+    let big = sealed(&vec![7u8; 64 * 1024]);
+    let big_body = json!({ "id": big.id, "envelope": big.envelope });
+    for _ in 0..5 {
+        let (status, _, text) = create(None, "application/json", b(big_body.clone())).await;
+        assert_eq!(status, 401, "{text}");
+    }
     // The token is checked first: a bad body without a token is still 401.
     let (status, _, _) = create(None, "text/plain", b"junk".to_vec()).await;
     assert_eq!(status, 401);

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{Api, sealed};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
 
@@ -246,7 +246,7 @@ async fn refuses_bad_create_tokens_and_limits_clearly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_token_from_the_environment() {
     let mut child = tokio::process::Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--read-timeout", "1s"])
         .env("ONESHOT_CREATE_TOKEN", format!(" {CREATE_TOKEN}\n"))
         .env("RUST_LOG", "debug")
         .env("NO_COLOR", "1")
@@ -269,11 +269,34 @@ async fn create_token_from_the_environment() {
         .unwrap()
         .trim_end_matches('/')
         .to_owned();
+    // --read-timeout applies: half a request's headers, then silence, is cut.
+    let mut stalled = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let stalled_at = std::time::Instant::now();
+    stalled
+        .write_all(b"POST /api/v1/secrets HTTP/1.1\r\nHost: x\r\nAuthoriz")
+        .await
+        .unwrap();
     let anon = Api::new(&base);
     let s = sealed(b"env token");
     assert_eq!(anon.create(&s, None).await.0, 401);
     assert_eq!(anon.with_token(CREATE_TOKEN).create(&s, None).await.0, 201);
     assert_eq!(anon.take(&s.claim).await.0, 200);
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(6), stalled.read_to_end(&mut rest))
+        .await
+        .expect("the stalled connection is cut within 1 s + slack")
+        .ok();
+    assert!(
+        stalled_at.elapsed() >= Duration::from_millis(900),
+        "cut by the timeout, not at once"
+    );
+    assert!(
+        rest.is_empty() || rest.starts_with(b"HTTP/1.1 4"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
     child.kill().await.unwrap();
     let mut logs = String::new();
     child

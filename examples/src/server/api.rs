@@ -303,9 +303,18 @@ fn unix_secs(t: std::time::SystemTime) -> u64 {
 /// with `null`) the policy's default lifetime applies.
 ///
 /// With a create token set, the request must carry it (checked before the
-/// body is read).
+/// body is looked at: whatever the body, no token is `401`).
 pub(super) async fn create(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
-    check_create_token(&app, &req)?;
+    if let Err(refused) = check_create_token(&app, &req) {
+        // Read (and drop) the body, within the usual size and time limits,
+        // so that the client is not reset mid-upload and sees the 401.
+        let _ = tokio::time::timeout(
+            app.limits.body_read_timeout,
+            axum::body::to_bytes(req.into_body(), app.body_limit),
+        )
+        .await;
+        return Err(refused);
+    }
     let map = read_object(&app, req).await?;
     only_fields(
         &map,

@@ -81,13 +81,13 @@ impl CreateToken {
     pub fn from_file(path: &Path) -> Result<Self, TokenError> {
         let unreadable = |why: String| TokenError::Unreadable(format!("{}: {why}", path.display()));
         let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-        let mut bytes = Vec::new();
+        let mut bytes = oneshot_core::Zeroizing::new(Vec::new());
         file.take(MAX_TOKEN_LEN as u64 * 2 + 64)
             .read_to_end(&mut bytes)
             .map_err(|e| unreadable(e.to_string()))?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".to_owned()))?;
-        Self::new(&text)
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| unreadable("it is not UTF-8 text".to_owned()))?;
+        Self::new(text)
     }
 
     /// Whether `presented` is this token (constant time in its contents).
