@@ -1,7 +1,7 @@
 //! One run, one machine: oneshot next to its references, as a markdown table.
 //!
 //! ```text
-//! cargo run --release -p oneshot-benches --bin oneshot-compare [-- --quick]
+//! cargo run --release -p oneshot-benches --bin oneshot-compare [-- --quick] [--only format|memory|redis]
 //! ```
 //!
 //! - seal/open throughput vs `openssl speed -evp aes-256-gcm` at the same sizes;
@@ -92,9 +92,22 @@ fn run(budget: &Budget) -> Result<(), Box<dyn std::error::Error>> {
         }
     );
 
-    format_table(budget)?;
-    memory_table(budget)?;
-    redis_table(budget)?;
+    // `--only format|memory|redis` runs one section.
+    let args: Vec<String> = std::env::args().collect();
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1));
+    let wanted = |section: &str| only.is_none_or(|o| o == section);
+    if wanted("format") {
+        format_table(budget)?;
+    }
+    if wanted("memory") {
+        memory_table(budget)?;
+    }
+    if wanted("redis") {
+        redis_table(budget)?;
+    }
     Ok(())
 }
 
@@ -173,41 +186,61 @@ fn redis_table(budget: &Budget) -> Result<(), Box<dyn std::error::Error>> {
         "## RedisStore vs `redis-benchmark` (same server, same commands, same client count)\n"
     );
     println!(
-        "| clients | store pairs/s | take p50 µs | take p99 µs | redis-benchmark pairs/s | store / rb | rb -P 16 pairs/s | store / rb -P 16 |"
+        "| clients | store runtime | store pairs/s | take p50 µs | take p99 µs | redis-benchmark pairs/s | store / rb | rb -P 16 pairs/s | store / rb -P 16 |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let server = RedisServer::start();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let store = runtime.block_on(RedisStore::connect(&server.url()))?;
+    // The store's connection driver runs on the runtime that connected it, so
+    // each runtime gets its own store. Which runtime is faster depends on
+    // whether cross-thread wake-ups or one core's CPU limit the client.
+    let runtimes = [
+        (
+            "multi-thread",
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?,
+        ),
+        (
+            "current-thread",
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+        ),
+    ];
+    let mut stores = Vec::new();
+    for (_, runtime) in &runtimes {
+        stores.push(runtime.block_on(RedisStore::connect(&server.url()))?);
+    }
     for clients in [1, 8, 64, 256] {
-        let run = runtime.block_on(put_take_pairs(
-            store.clone(),
-            clients,
-            budget.redis_pairs,
-            budget.store_time,
-            false,
-        ))?;
         let plain =
             redis_benchmark::measure(server.port(), clients, budget.redis_benchmark_requests, 1)?;
         let piped =
             redis_benchmark::measure(server.port(), clients, budget.redis_benchmark_requests, 16)?;
-        let ours = run.pairs_per_sec();
-        println!(
-            "| {clients} | {ours:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} |",
-            run.take_percentile_us(0.5),
-            run.take_percentile_us(0.99),
-            plain.pairs_per_sec(),
-            ours / plain.pairs_per_sec(),
-            piped.pairs_per_sec(),
-            ours / piped.pairs_per_sec(),
-        );
+        for ((name, runtime), store) in runtimes.iter().zip(&stores) {
+            let run = runtime.block_on(put_take_pairs(
+                store.clone(),
+                clients,
+                budget.redis_pairs,
+                budget.store_time,
+                false,
+            ))?;
+            let ours = run.pairs_per_sec();
+            println!(
+                "| {clients} | {name} | {ours:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} |",
+                run.take_percentile_us(0.5),
+                run.take_percentile_us(0.99),
+                plain.pairs_per_sec(),
+                ours / plain.pairs_per_sec(),
+                piped.pairs_per_sec(),
+                ours / piped.pairs_per_sec(),
+            );
+        }
     }
     println!(
         "\nA pair is one `SET … PX … NX` and one `GETDEL`; redis-benchmark's pair rate combines its \
          two command rates harmonically. Every store pair is checked: the taken envelope must be the one put.\n"
     );
+    drop(stores);
     drop(server);
     Ok(())
 }
