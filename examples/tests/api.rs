@@ -80,23 +80,56 @@ async fn core_suite(api: &Api) {
     );
 }
 
-/// Sends a raw request and checks the JSON error.
-async fn expect_error(
-    api: &Api,
-    method: &str,
-    path: &str,
-    content_type: Option<&str>,
+/// A raw request for [`expect_error`].
+struct Req {
+    method: &'static str,
+    path: String,
+    content_type: Option<&'static str>,
     body: Vec<u8>,
-    status: u16,
-    code: &str,
-) {
-    let mut req = api
+}
+
+impl Req {
+    /// A JSON `POST`.
+    fn post(path: &str, body: Vec<u8>) -> Self {
+        Self {
+            method: "POST",
+            path: path.to_owned(),
+            content_type: JSON,
+            body,
+        }
+    }
+
+    /// A bodiless request without a content type.
+    fn bare(method: &'static str, path: &str) -> Self {
+        Self {
+            method,
+            path: path.to_owned(),
+            content_type: None,
+            body: Vec::new(),
+        }
+    }
+
+    fn content_type(mut self, content_type: Option<&'static str>) -> Self {
+        self.content_type = content_type;
+        self
+    }
+}
+
+/// Sends a raw request and checks the JSON error.
+async fn expect_error(api: &Api, req: Req, status: u16, code: &str) {
+    let Req {
+        method,
+        path,
+        content_type,
+        body,
+    } = req;
+    let mut builder = api
         .http
         .request(method.parse().unwrap(), format!("{}{path}", api.base));
     if let Some(ct) = content_type {
-        req = req.header("content-type", ct);
+        builder = builder.header("content-type", ct);
     }
-    let r = req.body(body).send().await.expect("request");
+    let r = builder.body(body).send().await.expect("request");
     let got = r.status().as_u16();
     let ct = r
         .headers()
@@ -133,274 +166,90 @@ async fn bad_input_suite(api: &Api) {
     let with = |field: &str, value: Value| {
         let mut v = ok();
         v[field] = value;
-        b(v)
+        Req::post(create, b(v))
     };
-
-    // Content type.
-    expect_error(
-        api,
-        "POST",
-        create,
-        Some("text/plain"),
-        b(ok()),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        None,
-        b(ok()),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        take,
-        Some("application/x-www-form-urlencoded"),
-        b"claim=x".to_vec(),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
-    // Not JSON, not an object, missing and unknown fields.
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        b"{\"id\":".to_vec(),
-        400,
-        "invalid_json",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        b"\xff\xfe".to_vec(),
-        400,
-        "invalid_json",
-    )
-    .await;
-    expect_error(api, "POST", create, JSON, Vec::new(), 400, "invalid_json").await;
-    expect_error(
-        api,
-        "POST",
-        take,
-        JSON,
-        b"[1,2]".to_vec(),
-        400,
-        "invalid_request",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        b(json!({ "envelope": s.envelope })),
-        400,
-        "invalid_request",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("admin", json!(true)),
-        400,
-        "invalid_request",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        take,
-        JSON,
-        b(json!({})),
-        400,
-        "invalid_request",
-    )
-    .await;
-    // Wrong types.
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("id", json!(5)),
-        400,
-        "invalid_id",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("envelope", json!([1, 2])),
-        400,
-        "invalid_envelope",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("ttl_secs", json!("1h")),
-        400,
-        "invalid_ttl",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        take,
-        JSON,
-        b(json!({ "claim": 123 })),
-        400,
-        "invalid_claim",
-    )
-    .await;
-    // Bad hex and wrong id lengths.
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("id", json!(s.id.to_uppercase())),
-        400,
-        "invalid_id",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("id", json!("zz".repeat(16))),
-        400,
-        "invalid_id",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("id", json!(&s.id[..30])),
-        400,
-        "invalid_id",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("id", json!(format!("{}00", s.id))),
-        400,
-        "invalid_id",
-    )
-    .await;
-    // Bad base64 and envelopes that are not v1 envelopes.
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("envelope", json!(format!("{}==", s.envelope))),
-        400,
-        "invalid_envelope",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("envelope", json!(s.envelope.replace('A', "+"))),
-        400,
-        "invalid_envelope",
-    )
-    .await;
+    let envelope = |bytes: &[u8]| with("envelope", json!(Base64UrlUnpadded::encode_string(bytes)));
+    let claim = |claim: String| Req::post(take, b(json!({ "claim": claim })));
     let raw = Base64UrlUnpadded::decode_vec(&s.envelope).unwrap();
     let mut v2 = raw.clone();
     v2[0] = 2;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("envelope", json!(Base64UrlUnpadded::encode_string(&v2))),
-        400,
-        "invalid_envelope",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with(
-            "envelope",
-            json!(Base64UrlUnpadded::encode_string(&raw[..200])),
+    let mut off_boundary = raw.clone();
+    off_boundary.extend_from_slice(&[0; 7]);
+    let big = oneshot_core::seal(&s.key, &vec![0u8; 64 * 1024 + 300]).unwrap();
+    let form = Some("application/x-www-form-urlencoded");
+
+    let mut cases: Vec<(Req, u16, &str)> = vec![
+        // Content type.
+        (
+            Req::post(create, b(ok())).content_type(Some("text/plain")),
+            415,
+            "unsupported_media_type",
         ),
-        400,
-        "invalid_envelope",
-    )
-    .await;
-    let mut off = raw.clone();
-    off.extend_from_slice(&[0; 7]);
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("envelope", json!(Base64UrlUnpadded::encode_string(&off))),
-        400,
-        "invalid_envelope",
-    )
-    .await;
-    // Claims: wrong length, foreign alphabet, non-canonical trailing bits.
-    expect_error(
-        api,
-        "POST",
-        take,
-        JSON,
-        b(json!({ "claim": &s.claim[..42] })),
-        400,
-        "invalid_claim",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        take,
-        JSON,
-        b(json!({ "claim": format!("{}=", &s.claim[..42]) })),
-        400,
-        "invalid_claim",
-    )
-    .await;
-    expect_error(
-        api,
-        "POST",
-        take,
-        JSON,
-        b(json!({ "claim": format!("{}B", &s.claim[..42]) })),
-        400,
-        "invalid_claim",
-    )
-    .await;
+        (
+            Req::post(create, b(ok())).content_type(None),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            Req::post(take, b"claim=x".to_vec()).content_type(form),
+            415,
+            "unsupported_media_type",
+        ),
+        // Not JSON, not an object, missing and unknown fields.
+        (Req::post(create, b"{\"id\":".to_vec()), 400, "invalid_json"),
+        (Req::post(create, b"\xff\xfe".to_vec()), 400, "invalid_json"),
+        (Req::post(create, Vec::new()), 400, "invalid_json"),
+        (Req::post(take, b"[1,2]".to_vec()), 400, "invalid_request"),
+        (
+            Req::post(create, b(json!({ "envelope": s.envelope }))),
+            400,
+            "invalid_request",
+        ),
+        (with("admin", json!(true)), 400, "invalid_request"),
+        (Req::post(take, b(json!({}))), 400, "invalid_request"),
+        // Wrong types.
+        (with("id", json!(5)), 400, "invalid_id"),
+        (with("envelope", json!([1, 2])), 400, "invalid_envelope"),
+        (with("ttl_secs", json!("1h")), 400, "invalid_ttl"),
+        (
+            Req::post(take, b(json!({ "claim": 123 }))),
+            400,
+            "invalid_claim",
+        ),
+        // Bad hex and wrong id lengths.
+        (with("id", json!(s.id.to_uppercase())), 400, "invalid_id"),
+        (with("id", json!("zz".repeat(16))), 400, "invalid_id"),
+        (with("id", json!(&s.id[..30])), 400, "invalid_id"),
+        (with("id", json!(format!("{}00", s.id))), 400, "invalid_id"),
+        // Bad base64 and envelopes that are not v1 envelopes.
+        (
+            with("envelope", json!(format!("{}==", s.envelope))),
+            400,
+            "invalid_envelope",
+        ),
+        (
+            with("envelope", json!(s.envelope.replace('A', "+"))),
+            400,
+            "invalid_envelope",
+        ),
+        (envelope(&v2), 400, "invalid_envelope"),
+        (envelope(&raw[..200]), 400, "invalid_envelope"),
+        (envelope(&off_boundary), 400, "invalid_envelope"),
+        // Claims: wrong length, foreign alphabet, non-canonical trailing bits.
+        (claim(s.claim[..42].to_owned()), 400, "invalid_claim"),
+        (claim(format!("{}=", &s.claim[..42])), 400, "invalid_claim"),
+        (claim(format!("{}B", &s.claim[..42])), 400, "invalid_claim"),
+        // Over the limits: the request body, and an envelope larger than any allowed body makes.
+        (Req::post(create, vec![b'a'; 1024 * 1024]), 413, "too_large"),
+        (envelope(&big), 413, "too_large"),
+        // Routes and methods.
+        (Req::bare("GET", create), 405, "method_not_allowed"),
+        (Req::bare("DELETE", take), 405, "method_not_allowed"),
+        (Req::bare("GET", "/api/v1/secrets/0123"), 404, "not_found"),
+        (Req::bare("GET", "/static/nope.js"), 404, "not_found"),
+        (Req::bare("GET", "/static/%ff%fe"), 404, "not_found"),
+        (Req::post("/", b(ok())), 405, "method_not_allowed"),
+    ];
     // TTL out of range or not a whole number.
     for ttl in [
         json!(0),
@@ -410,83 +259,11 @@ async fn bad_input_suite(api: &Api) {
         json!(1.5),
         json!(1e30),
     ] {
-        expect_error(
-            api,
-            "POST",
-            create,
-            JSON,
-            with("ttl_secs", ttl),
-            400,
-            "invalid_ttl",
-        )
-        .await;
+        cases.push((with("ttl_secs", ttl), 400, "invalid_ttl"));
     }
-    // Over the limits: the request body, and an envelope larger than any allowed body makes.
-    let huge = vec![b'a'; 1024 * 1024];
-    expect_error(api, "POST", create, JSON, huge, 413, "too_large").await;
-    let big = oneshot_core::seal(&s.key, &vec![0u8; 64 * 1024 + 300]).unwrap();
-    expect_error(
-        api,
-        "POST",
-        create,
-        JSON,
-        with("envelope", json!(Base64UrlUnpadded::encode_string(&big))),
-        413,
-        "too_large",
-    )
-    .await;
-    // Routes and methods.
-    expect_error(
-        api,
-        "GET",
-        create,
-        None,
-        Vec::new(),
-        405,
-        "method_not_allowed",
-    )
-    .await;
-    expect_error(
-        api,
-        "DELETE",
-        take,
-        None,
-        Vec::new(),
-        405,
-        "method_not_allowed",
-    )
-    .await;
-    expect_error(
-        api,
-        "GET",
-        "/api/v1/secrets/0123",
-        None,
-        Vec::new(),
-        404,
-        "not_found",
-    )
-    .await;
-    expect_error(
-        api,
-        "GET",
-        "/static/nope.js",
-        None,
-        Vec::new(),
-        404,
-        "not_found",
-    )
-    .await;
-    expect_error(
-        api,
-        "GET",
-        "/static/%ff%fe",
-        None,
-        Vec::new(),
-        404,
-        "not_found",
-    )
-    .await;
-    expect_error(api, "POST", "/", JSON, b(ok()), 405, "method_not_allowed").await;
+    for (req, status, code) in cases {
+        expect_error(api, req, status, code).await;
+    }
 
     // None of that stored anything under the valid id.
     let (status, _) = api.take(&s.claim).await;
