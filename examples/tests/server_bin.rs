@@ -15,34 +15,15 @@ const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
 
 const CREATE_TOKEN: &str = "Bin-create-T0ken~42";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serves_logs_no_secrets_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("create-token");
-    std::fs::write(&token_file, format!("\n  {CREATE_TOKEN}  \n")).unwrap();
-    let mut child = tokio::process::Command::new(BIN)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--max-ttl",
-            "2h",
-            "--default-ttl",
-            "1h",
-            "--read-timeout",
-            "20s",
-            "--max-in-flight",
-            "8",
-            "--max-connections",
-            "32",
-            "--create-token-file",
-        ])
-        .arg(&token_file)
-        .env_remove("ONESHOT_CREATE_TOKEN")
+/// Starts the server binary with debug logs (stderr as the caller set it),
+/// and waits for the line with its address: returns the child, that line and
+/// the base URL.
+async fn start(mut command: tokio::process::Command) -> (tokio::process::Child, String, String) {
+    let mut child = command
         .env("RUST_LOG", "debug")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("start oneshot-server");
@@ -60,6 +41,40 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
         .unwrap()
         .trim_end_matches('/')
         .to_owned();
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move {
+        let mut rest = Vec::new();
+        let _ = stdout.read_to_end(&mut rest).await;
+    });
+    (child, line, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_logs_no_secrets_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("create-token");
+    std::fs::write(&token_file, format!("\n  {CREATE_TOKEN}  \n")).unwrap();
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--max-ttl",
+            "2h",
+            "--default-ttl",
+            "1h",
+            "--read-timeout",
+            "20s",
+            "--max-in-flight",
+            "8",
+            "--max-connections",
+            "32",
+            "--create-token-file",
+        ])
+        .arg(&token_file)
+        .env_remove("ONESHOT_CREATE_TOKEN")
+        .stderr(Stdio::piped());
+    let (mut child, line, base) = start(command).await;
     assert!(line.contains("in-memory store"), "{line}");
 
     let anon = Api::new(&base);
@@ -245,30 +260,12 @@ async fn refuses_bad_create_tokens_and_limits_clearly() {
 /// `ONESHOT_CREATE_TOKEN` works like the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_token_from_the_environment() {
-    let mut child = tokio::process::Command::new(BIN)
+    let mut command = tokio::process::Command::new(BIN);
+    command
         .args(["--listen", "127.0.0.1:0", "--read-timeout", "1s"])
         .env("ONESHOT_CREATE_TOKEN", format!(" {CREATE_TOKEN}\n"))
-        .env("RUST_LOG", "debug")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start oneshot-server");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
-        .await
-        .expect("address within 10 s")
-        .unwrap();
-    let start = line.find("http://").expect(&line);
-    let base = line[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
+        .stderr(Stdio::piped());
+    let (mut child, _line, base) = start(command).await;
     // --read-timeout applies: half a request's headers, then silence, is cut.
     let mut stalled = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
         .await
@@ -351,28 +348,13 @@ async fn serves_from_redis_when_asked() {
     let redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
         .await
         .unwrap();
-    let mut child = tokio::process::Command::new(BIN)
+    let mut command = tokio::process::Command::new(BIN);
+    command
         .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start oneshot-server");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
-        .await
-        .expect("address within 10 s")
-        .unwrap();
+        .stderr(Stdio::null());
+    let (mut child, line, base) = start(command).await;
     assert!(line.contains("Redis store"), "{line}");
-    let start = line.find("http://").expect(&line);
-    let base = line[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .trim_end_matches('/');
-    let api = Api::new(base);
+    let api = Api::new(&base);
     let s = sealed(b"in redis");
     assert_eq!(api.create(&s, None).await.0, 201);
     let key = format!("oneshot:{}", s.id);
