@@ -2,9 +2,10 @@
 //! and a bounded retry of the store's own for replies that prove the command
 //! did not run.
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use redis::cluster::ClusterClientBuilder;
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, ErrorKind, ProtocolVersion, RedisError, ServerErrorKind, Value};
@@ -46,10 +47,70 @@ async fn asking(
     }
 }
 
-/// The cluster client, configured never to re-send a command by itself.
+/// The cluster client, configured never to re-send a command by itself, and
+/// replaced when it wedges.
+///
+/// Why the replacement: in `redis` 1.8.1 a dying node can deadlock the cluster
+/// connection. A `reconnect_loop` future queues for the connection map's write
+/// lock (`cluster_handling/async_connection/mod.rs:1167`); tokio's fair
+/// `RwLock` hands it the lock while it is not being polled, and it is not
+/// polled while a slot refresh runs (`poll_flush`, `mod.rs:1713-1731`), which
+/// itself waits for that write lock (`refresh_slots`, `mod.rs:983`). From then
+/// on every request waits for a read lock that never comes. Seen here in about
+/// one in ten `kill -9` runs under load (`tests/faults_cluster.rs`): every call,
+/// on every slot, ended `Indeterminate` at the response timeout, for good.
+/// The store cannot unstick that connection, so when no call has succeeded for
+/// [`STALL_TIMEOUTS`] response timeouts while calls keep timing out, it builds
+/// a fresh connection from the same client in the background and swaps it in.
+/// Nothing is re-sent: calls on the old connection have already been reported
+/// `Indeterminate`.
 #[derive(Clone)]
 pub(crate) struct Cluster {
-    conn: ClusterConnection,
+    shared: Arc<Shared>,
+}
+
+/// What a call's outcome says about the connection's health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallOutcome {
+    /// A reply came back (a value or an error reply).
+    Reply,
+    /// No reply within the response timeout or the call's deadline.
+    TimedOut,
+    /// Anything else (connection errors).
+    Other,
+}
+
+impl CallOutcome {
+    /// Classifies a failed call.
+    pub(crate) fn of_error(err: &RedisError) -> Self {
+        if err.is_timeout() {
+            Self::TimedOut
+        } else if matches!(err.kind(), ErrorKind::Server(_)) {
+            Self::Reply
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// How many response timeouts without any success make a stall.
+pub(crate) const STALL_TIMEOUTS: u32 = 3;
+
+struct Shared {
+    client: ClusterClient,
+    conn: Mutex<ClusterConnection>,
+    health: Mutex<Health>,
+    /// No success for this long, with calls timing out, means wedged.
+    stall_after: Duration,
+    /// Bound on one attempt to build a replacement connection.
+    rebuild_timeout: Duration,
+}
+
+struct Health {
+    last_ok: Instant,
+    rebuilding: bool,
+    last_rebuild: Option<Instant>,
+    rebuilds: u64,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -86,7 +147,92 @@ impl Cluster {
         }
         let client = builder.build()?;
         let conn = client.get_async_connection().await?;
-        Ok(Self { conn })
+        Ok(Self {
+            shared: Arc::new(Shared {
+                client,
+                conn: Mutex::new(conn),
+                health: Mutex::new(Health {
+                    last_ok: Instant::now(),
+                    rebuilding: false,
+                    last_rebuild: None,
+                    rebuilds: 0,
+                }),
+                stall_after: response_timeout * STALL_TIMEOUTS,
+                rebuild_timeout: config.connect_timeout + response_timeout,
+            }),
+        })
+    }
+
+    /// The current connection (cheap to clone: a handle to the client's task).
+    fn conn(&self) -> ClusterConnection {
+        self.shared
+            .conn
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn health(&self) -> MutexGuard<'_, Health> {
+        self.shared
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many times a wedged connection has been replaced.
+    pub(crate) fn rebuilds(&self) -> u64 {
+        self.health().rebuilds
+    }
+
+    /// Records a call's outcome: any reply from the cluster (an error reply
+    /// included) proves the connection works; a timeout counts towards a stall,
+    /// which starts a replacement in the background; other failures (a
+    /// connection error) prove nothing either way.
+    pub(crate) fn record(&self, outcome: CallOutcome) {
+        let now = Instant::now();
+        let mut health = self.health();
+        match outcome {
+            CallOutcome::Reply => {
+                health.last_ok = now;
+                return;
+            }
+            CallOutcome::Other => return,
+            CallOutcome::TimedOut => {}
+        }
+        let stalled = now.duration_since(health.last_ok) >= self.shared.stall_after;
+        let recently = health
+            .last_rebuild
+            .is_some_and(|at| now.duration_since(at) < self.shared.stall_after);
+        if !stalled || health.rebuilding || recently {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        health.rebuilding = true;
+        drop(health);
+        tracing::warn!("Redis Cluster connection stalled; replacing it");
+        let shared = self.shared.clone();
+        runtime.spawn(async move {
+            let fresh =
+                tokio::time::timeout(shared.rebuild_timeout, shared.client.get_async_connection())
+                    .await;
+            let mut health = shared.health.lock().unwrap_or_else(PoisonError::into_inner);
+            health.rebuilding = false;
+            health.last_rebuild = Some(Instant::now());
+            match fresh {
+                Ok(Ok(conn)) => {
+                    *shared.conn.lock().unwrap_or_else(PoisonError::into_inner) = conn;
+                    health.last_ok = Instant::now();
+                    health.rebuilds += 1;
+                    tracing::info!("Redis Cluster connection replaced");
+                }
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "replacing the Redis Cluster connection failed")
+                }
+                Err(_) => tracing::warn!("replacing the Redis Cluster connection timed out"),
+            }
+        });
     }
 
     /// Sends `cmd` (routed by its key), retrying only on replies that prove it
@@ -100,7 +246,7 @@ impl Cluster {
         let mut pauses = REDIRECT_PAUSES.iter();
         let mut ask: Option<(String, u16)> = None;
         for _ in 0..MAX_ATTEMPTS {
-            let mut conn = self.conn.clone();
+            let mut conn = self.conn();
             let result = match ask.take() {
                 None => cmd.query_async::<Value>(&mut conn).await,
                 Some((host, port)) => asking(&mut conn, cmd, host, port).await,
@@ -139,7 +285,7 @@ impl Cluster {
     /// The primaries' addresses (`host:port`) from `CLUSTER SLOTS`, as any
     /// node sees them.
     pub(crate) async fn primaries(&self) -> Result<Vec<String>, RedisError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let mut slots = redis::cmd("CLUSTER");
         slots.arg("SLOTS");
         let reply = conn
@@ -179,7 +325,7 @@ impl Cluster {
         &self,
         cmd: Cmd,
     ) -> Result<Vec<(String, Result<Value, RedisError>)>, RedisError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn();
         let routing = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
         let reply = conn.route_command(cmd, routing).await?;
         let Value::Map(entries) = reply else {

@@ -163,9 +163,26 @@
 //!   calls in flight); then the client routes its slots to another connected
 //!   node (`async_connection/mod.rs:897-927`), which answers `MOVED`, so later
 //!   calls for those slots end `Unavailable` after the bounded retries, in
-//!   about 150 ms. Other slots keep working (`tests/faults_cluster.rs`).
+//!   about 150 ms. Other slots keep working (`tests/faults_cluster.rs`),
+//!   apart from the client-wide stalls described next.
 //!   With RESP3 the client reconnects a node as soon as its socket closes
 //!   (`async_connection/mod.rs:212-233`).
+//!
+//! - **Stalls and a deadlock when a node dies.** While the client refreshes
+//!   its slot map it holds the connection map's write lock
+//!   (`refresh_slots`, `async_connection/mod.rs:982-1055`), so calls for
+//!   *every* slot wait; with a dead node in the map that can outlast the
+//!   response timeout, and those calls end `Indeterminate`. Worse, a
+//!   `reconnect_loop` future that queued for the same write lock (`:1167`) is
+//!   handed it by tokio's fair `RwLock` while `poll_flush` no longer polls it
+//!   during a refresh (`:1713-1731`), and the refresh waits for that lock
+//!   forever: a deadlock in which every call times out for good. Reproduced
+//!   here in about one `kill -9` run in ten under CPU load
+//!   (`tests/faults_cluster.rs`). The store watches for it: when no call has
+//!   received any reply for 3 response timeouts while calls keep timing out,
+//!   it builds a fresh connection from the same client in the background and
+//!   swaps it in (`cluster.rs`); nothing is re-sent.
+//!   [`RedisStore::cluster_connection_replacements`] counts these.
 //!
 //! Every call is also bounded by the store's own deadline (connect timeout +
 //! response timeout + 50 ms): expiry while connecting is `Unavailable`, after

@@ -10,7 +10,7 @@ use redis::{Cmd, Value};
 use tokio::time::Instant;
 
 use crate::classify::{Stage, Topology, classify};
-use crate::cluster::Cluster;
+use crate::cluster::{CallOutcome, Cluster};
 use crate::config::{RedisConfig, TakeMode, Target, redact_url};
 use crate::connect;
 use crate::single::SingleNode;
@@ -136,6 +136,17 @@ impl RedisStore {
         key
     }
 
+    /// How many times a wedged Redis Cluster connection has been replaced
+    /// (see "Failure handling" in the crate docs); always 0 for one server.
+    /// Worth exporting as a metric: a non-zero value means the cluster client
+    /// stalled and every call failed `Indeterminate` for a few response timeouts.
+    pub fn cluster_connection_replacements(&self) -> u64 {
+        match &self.inner.backend {
+            Backend::Single(_) => 0,
+            Backend::Cluster(cluster) => cluster.rebuilds(),
+        }
+    }
+
     pub(crate) fn backend(&self) -> &Backend {
         &self.inner.backend
     }
@@ -165,9 +176,18 @@ impl RedisStore {
             }
             Backend::Cluster(cluster) => {
                 match tokio::time::timeout_at(deadline, cluster.query(cmd, deadline)).await {
-                    Ok(Ok(value)) => Ok(value),
-                    Ok(Err(err)) => Err(classify(err, Stage::Sent, Topology::Cluster)),
-                    Err(_) => Err(deadline_error(Stage::Sent, budget)),
+                    Ok(Ok(value)) => {
+                        cluster.record(CallOutcome::Reply);
+                        Ok(value)
+                    }
+                    Ok(Err(err)) => {
+                        cluster.record(CallOutcome::of_error(&err));
+                        Err(classify(err, Stage::Sent, Topology::Cluster))
+                    }
+                    Err(_) => {
+                        cluster.record(CallOutcome::TimedOut);
+                        Err(deadline_error(Stage::Sent, budget))
+                    }
                 }
             }
         }
