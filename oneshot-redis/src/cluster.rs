@@ -228,7 +228,7 @@ impl Cluster {
                     tracing::info!("Redis Cluster connection replaced");
                 }
                 Ok(Err(err)) => {
-                    tracing::warn!(error = %err, "replacing the Redis Cluster connection failed")
+                    tracing::warn!(error = %err, "replacing the Redis Cluster connection failed");
                 }
                 Err(_) => tracing::warn!("replacing the Redis Cluster connection timed out"),
             }
