@@ -129,7 +129,9 @@ async fn expect_error(api: &Api, req: Req, status: u16, code: &str) {
     if let Some(ct) = content_type {
         builder = builder.header("content-type", ct);
     }
-    let r = builder.body(body).send().await.expect("request");
+    let r = builder.body(body).send().await.unwrap_or_else(|e| {
+        panic!("{method} {path} ({content_type:?}), expecting {status} {code}: {e:?}")
+    });
     let got = r.status().as_u16();
     let ct = r
         .headers()

@@ -10,8 +10,7 @@ use std::str::FromStr;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -169,6 +168,43 @@ fn store_error(err: &StoreError, taking: bool) -> ApiError {
     }
 }
 
+/// What reading a request body gave.
+enum BodyRead {
+    /// The whole body, within the limit.
+    Complete(Vec<u8>),
+    /// The body exceeds the limit (and was drained, up to a bound).
+    TooLarge,
+}
+
+/// Reads the body up to `limit` bytes. Past the limit it keeps reading and
+/// dropping, up to 8 × `limit` (at least 1 MiB), so that a client still
+/// uploading receives the 413 instead of a reset connection (closing a socket
+/// with unread data makes the kernel send RST, which can destroy the response
+/// in flight). The caller bounds the time.
+async fn read_body(req: Request, limit: usize) -> Result<BodyRead, axum::Error> {
+    use http_body_util::BodyExt;
+    let drain_cap = limit.saturating_mul(8).max(1 << 20);
+    let mut body = req.into_body();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue; // trailers
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit {
+            bytes.extend_from_slice(&data);
+        } else if seen > drain_cap {
+            break;
+        }
+    }
+    if seen > limit {
+        Ok(BodyRead::TooLarge)
+    } else {
+        Ok(BodyRead::Complete(bytes))
+    }
+}
+
 /// Reads a JSON object from a request: content type, size limit, syntax.
 async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiError> {
     let is_json = req
@@ -185,23 +221,28 @@ async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiE
         ));
     }
     let deadline = app.limits.body_read_timeout;
-    let read = tokio::time::timeout(deadline, Bytes::from_request(req, app))
+    let read = tokio::time::timeout(deadline, read_body(req, app.body_limit))
         .await
         .map_err(|_| body_timeout(deadline))?;
-    let bytes = read.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
+    let bytes = match read {
+        Ok(BodyRead::Complete(bytes)) => bytes,
+        Ok(BodyRead::TooLarge) => {
+            return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 code::TOO_LARGE,
                 format!(
                     "the request body exceeds the limit of {} bytes",
                     app.body_limit
                 ),
-            )
-        } else {
-            ApiError::bad(code::INVALID_REQUEST, "the request body could not be read")
+            ));
         }
-    })?;
+        Err(_) => {
+            return Err(ApiError::bad(
+                code::INVALID_REQUEST,
+                "the request body could not be read",
+            ));
+        }
+    };
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::bad(
@@ -308,11 +349,8 @@ pub(super) async fn create(State(app): State<App>, req: Request) -> Result<Respo
     if let Err(refused) = check_create_token(&app, &req) {
         // Read (and drop) the body, within the usual size and time limits,
         // so that the client is not reset mid-upload and sees the 401.
-        let _ = tokio::time::timeout(
-            app.limits.body_read_timeout,
-            axum::body::to_bytes(req.into_body(), app.body_limit),
-        )
-        .await;
+        let _ = tokio::time::timeout(app.limits.body_read_timeout, read_body(req, app.body_limit))
+            .await;
         return Err(refused);
     }
     let map = read_object(&app, req).await?;
