@@ -573,17 +573,9 @@ async fn create_token_guards_create_but_not_take() {
     server.stop().await;
 }
 
-fn redis_store_config(url: String) -> oneshot_redis::RedisConfig {
-    oneshot_redis::RedisConfig::new(url)
-        .connect_timeout(Duration::from_millis(500))
-        .response_timeout(Duration::from_millis(500))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_round_trip_races_conflicts_and_bad_inputs() {
-    let redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
-        .await
-        .unwrap();
+    let redis = common::spawn_redis().await;
     let store = oneshot_redis::RedisStore::connect(&redis.url())
         .await
         .expect("connect to the spawned redis-server");
@@ -629,14 +621,7 @@ fn assert_store_failure(status: u16, headers: &reqwest::header::HeaderMap, body:
 /// never retry) and a killed one, then recovery.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_failures_are_503_with_the_right_retry_advice() {
-    let mut redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
-        .await
-        .unwrap();
-    let store = redis_store_config(redis.url())
-        .connect()
-        .await
-        .expect("connect");
-    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    let (mut redis, server) = common::server_on_redis(Duration::from_millis(500)).await;
     let api = Api::new(&server.base);
     let s = sealed(b"survives a pause");
     assert_eq!(api.create(&s, None).await.0, 201);

@@ -494,17 +494,7 @@ async fn cli_links_open_in_the_page_and_page_links_in_the_cli() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reveal_page_retries_only_when_the_server_says_it_is_safe() {
     let _guard = BROWSER_LOCK.lock().await;
-    let mut redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
-        .await
-        .unwrap();
-    let store = oneshot_redis::RedisConfig::new(redis.url())
-        .connect_timeout(Duration::from_millis(300))
-        .response_timeout(Duration::from_millis(300))
-        .connect()
-        .await
-        .expect("connect");
-    let server =
-        TestServer::with_store(std::sync::Arc::new(store), oneshot_core::Policy::default()).await;
+    let (mut redis, server) = common::server_on_redis(Duration::from_millis(300)).await;
     let api = common::Api::new(&server.base);
     let (first, second) = (sealed(b"first"), sealed(b"second"));
     assert_eq!(api.create(&first, None).await.0, 201);

@@ -5,11 +5,9 @@
 mod common;
 
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Api, TestServer, sealed};
-use oneshot_core::Policy;
 use tokio::io::AsyncWriteExt;
 
 struct Run {
@@ -268,16 +266,7 @@ async fn share_with_the_servers_create_token() {
 /// killed one gives `unavailable` (retried, a bounded number of times).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_only_when_the_server_says_it_is_safe() {
-    let mut redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
-        .await
-        .unwrap();
-    let store = oneshot_redis::RedisConfig::new(redis.url())
-        .connect_timeout(Duration::from_millis(300))
-        .response_timeout(Duration::from_millis(300))
-        .connect()
-        .await
-        .expect("connect");
-    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    let (mut redis, server) = common::server_on_redis(Duration::from_millis(300)).await;
     let link = share(&server.base, b"paused", &[]).await;
 
     redis.pause();

@@ -15,6 +15,19 @@ const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
 
 const CREATE_TOKEN: &str = "Bin-create-T0ken~42";
 
+/// Everything the (stopped) server wrote to its piped stderr.
+async fn stderr_of(child: &mut tokio::process::Child) -> String {
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr was piped")
+        .read_to_string(&mut logs)
+        .await
+        .expect("read the server's stderr");
+    logs
+}
+
 /// Starts the server binary with debug logs (stderr as the caller set it),
 /// and waits for the line with its address: returns the child, that line and
 /// the base URL.
@@ -121,14 +134,7 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
         .unwrap();
     assert!(status.success(), "clean exit: {status:?}");
 
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let logs = stderr_of(&mut child).await;
     assert!(
         logs.contains("secret stored") && logs.contains("secret taken"),
         "{logs}"
@@ -295,14 +301,7 @@ async fn create_token_from_the_environment() {
         String::from_utf8_lossy(&rest)
     );
     child.kill().await.unwrap();
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .await
-        .unwrap();
+    let logs = stderr_of(&mut child).await;
     assert!(logs.contains("create_requires_token=true"), "{logs}");
     assert!(!logs.contains(CREATE_TOKEN), "the token is logged:\n{logs}");
 }
@@ -345,9 +344,7 @@ async fn refuses_bad_configuration_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_from_redis_when_asked() {
-    let redis = tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
-        .await
-        .unwrap();
+    let redis = common::spawn_redis().await;
     let mut command = tokio::process::Command::new(BIN);
     command
         .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])

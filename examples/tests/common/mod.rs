@@ -129,6 +129,31 @@ impl Drop for TestServer {
     }
 }
 
+/// A fresh `redis-server`, started off the async worker threads (starting
+/// blocks until it answers PING). Killed on drop.
+pub(crate) async fn spawn_redis() -> oneshot_redis_harness::RedisServer {
+    tokio::task::spawn_blocking(oneshot_redis_harness::RedisServer::start)
+        .await
+        .expect("start redis-server")
+}
+
+/// A fresh `redis-server` and the server on a `RedisStore` for it, with
+/// connect and response timeouts of `timeout` (short ones make fault tests
+/// quick). Keep the returned server alive for as long as the test needs it.
+pub(crate) async fn server_on_redis(
+    timeout: Duration,
+) -> (oneshot_redis_harness::RedisServer, TestServer) {
+    let redis = spawn_redis().await;
+    let store = oneshot_redis::RedisConfig::new(redis.url())
+        .connect_timeout(timeout)
+        .response_timeout(timeout)
+        .connect()
+        .await
+        .expect("connect to the spawned redis-server");
+    let server = TestServer::with_store(Arc::new(store), Policy::default()).await;
+    (redis, server)
+}
+
 /// A store wrapper that counts calls (the store underneath is real).
 #[derive(Debug)]
 pub(crate) struct CountingStore {
