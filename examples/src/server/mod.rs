@@ -65,7 +65,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -175,7 +174,8 @@ impl App {
     /// The axum router: API, page, security headers, JSON errors, load
     /// shedding past [`Limits::max_in_flight`].
     pub fn router(self) -> Router {
-        let body_limit = self.body_limit;
+        // No `DefaultBodyLimit`: the handlers read bodies themselves
+        // (`api::read_body`), enforcing `body_limit` and draining past it.
         let slots = Arc::new(Semaphore::new(permits(self.limits.max_in_flight)));
         Router::new()
             .route("/api/v1/secrets", post(api::create))
@@ -188,7 +188,6 @@ impl App {
             .fallback(api::not_found)
             .method_not_allowed_fallback(api::method_not_allowed)
             .with_state(self)
-            .layer(DefaultBodyLimit::max(body_limit))
             .layer(axum::middleware::from_fn(layers::json_errors))
             .layer(axum::middleware::from_fn_with_state(
                 slots,
