@@ -84,52 +84,75 @@ pub enum PolicyError {
     BodyLimit,
 }
 
-/// Errors of the [`OneShot`](crate::OneShot) facade.
+/// A requested lifetime outside a [`Policy`](crate::Policy)'s bounds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("lifetime {ttl:?} is outside the allowed range {min:?}..={max:?}")]
+pub struct TtlOutOfRange {
+    /// The requested lifetime.
+    pub ttl: Duration,
+    /// The shortest allowed lifetime.
+    pub min: Duration,
+    /// The longest allowed lifetime.
+    pub max: Duration,
+}
+
+/// A body or envelope larger than a [`Policy`](crate::Policy) allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{size} bytes exceeds the limit of {max} bytes")]
+pub struct TooLarge {
+    /// The length found.
+    pub size: usize,
+    /// The largest length allowed.
+    pub max: usize,
+}
+
+/// Why [`OneShot::share`](crate::OneShot::share) stored nothing (or may have:
+/// see [`StoreError`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ShareError {
     /// The secret is longer than the policy allows.
-    #[error("secret of {size} bytes exceeds the limit of {max} bytes")]
-    BodyTooLarge {
-        /// The body's length.
-        size: usize,
-        /// The policy's limit.
-        max: usize,
-    },
-    /// An envelope is longer than any envelope of an allowed body.
-    #[error("envelope of {size} bytes exceeds the limit of {max} bytes")]
-    EnvelopeTooLarge {
-        /// The envelope's length.
-        size: usize,
-        /// The longest envelope the policy allows.
-        max: usize,
-    },
+    #[error("secret too large: {0}")]
+    BodyTooLarge(#[source] TooLarge),
     /// The requested lifetime is outside the policy's bounds.
-    #[error("lifetime {ttl:?} is outside the allowed range {min:?}..={max:?}")]
-    TtlOutOfRange {
-        /// The requested lifetime.
-        ttl: Duration,
-        /// The shortest allowed lifetime.
-        min: Duration,
-        /// The longest allowed lifetime.
-        max: Duration,
-    },
-    /// An envelope handed in for storage is not a v1 envelope.
-    #[error("invalid envelope")]
-    InvalidEnvelope(#[source] OpenError),
-    /// A taken envelope could not be opened. The secret has been consumed.
-    #[error("the secret could not be opened")]
-    Open(#[source] OpenError),
-    /// Sealing failed.
-    #[error("the secret could not be sealed")]
-    Seal(#[from] SealError),
+    #[error(transparent)]
+    TtlOutOfRange(#[from] TtlOutOfRange),
+    /// Randomness for the key or the nonce was not available.
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
     /// The store failed; see [`StoreError`] for whether anything happened.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A link or key could not be parsed.
+}
+
+/// Why [`OneShot::store_envelope`](crate::OneShot::store_envelope) refused an
+/// envelope sealed by a client (or may have stored it: see [`StoreError`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateError {
+    /// The envelope is longer than any envelope of an allowed body.
+    #[error("envelope too large: {0}")]
+    EnvelopeTooLarge(#[source] TooLarge),
+    /// The envelope is not one this library can open (checked without a key).
+    #[error("invalid envelope: {0}")]
+    InvalidEnvelope(#[source] OpenError),
+    /// The requested lifetime is outside the policy's bounds.
     #[error(transparent)]
-    Parse(#[from] ParseError),
-    /// Randomness for a new key was not available.
+    TtlOutOfRange(#[from] TtlOutOfRange),
+    /// The store failed; see [`StoreError`] for whether anything happened.
     #[error(transparent)]
-    Randomness(#[from] RandomnessError),
+    Store(#[from] StoreError),
+}
+
+/// Why [`OneShot::reveal`](crate::OneShot::reveal) returned no secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevealError {
+    /// The store failed; see [`StoreError`] for whether the secret is gone.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The envelope was taken but could not be opened. The secret has been
+    /// consumed: it was altered, corrupted or sealed for another key.
+    #[error("the secret was taken but could not be opened: {0}")]
+    Open(#[source] OpenError),
 }

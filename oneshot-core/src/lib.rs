@@ -16,7 +16,7 @@
 //!   (`testkit` module and [`conformance_suite!`]).
 //!
 //! ```
-//! # async fn demo<S: oneshot_core::SecretStore>(store: S) -> Result<(), oneshot_core::Error> {
+//! # async fn demo<S: oneshot_core::SecretStore>(store: S) -> Result<(), Box<dyn std::error::Error>> {
 //! use oneshot_core::OneShot;
 //!
 //! let oneshot = OneShot::new(store);
@@ -54,7 +54,7 @@ mod key;
 pub mod link;
 mod oneshot;
 mod policy;
-mod store;
+pub mod store;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -64,7 +64,10 @@ mod vector_tests;
 
 pub use claim::Claim;
 pub use envelope::{envelope_len, open, seal, validate_envelope};
-pub use error::{Error, OpenError, ParseError, PolicyError, RandomnessError, SealError};
+pub use error::{
+    CreateError, OpenError, ParseError, PolicyError, RandomnessError, RevealError, SealError,
+    ShareError, TooLarge, TtlOutOfRange,
+};
 pub use id::SecretId;
 pub use key::SecretKey;
 pub use oneshot::{OneShot, Share};

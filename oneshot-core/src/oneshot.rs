@@ -7,13 +7,13 @@ use zeroize::Zeroizing;
 
 use crate::claim::Claim;
 use crate::envelope::{open_derived, seal_derived, validate_envelope};
-use crate::error::{Error, ParseError, PolicyError};
+use crate::error::{CreateError, ParseError, PolicyError, RevealError, SealError, ShareError};
 use crate::format::NONCE_LEN;
 use crate::id::SecretId;
 use crate::key::{SecretKey, fill_random};
 use crate::link::build_link;
 use crate::policy::Policy;
-use crate::store::SecretStore;
+use crate::store::{SecretStore, StoreError};
 
 /// Shares and reveals one-time secrets over any [`SecretStore`].
 ///
@@ -96,8 +96,10 @@ impl<S: SecretStore> OneShot<S> {
 
     /// Seals `body` under a fresh key and stores it for `ttl` (or the policy's
     /// default). The returned [`Share`] holds the key for the link.
-    pub async fn share(&self, body: &[u8], ttl: Option<Duration>) -> Result<Share, Error> {
-        self.policy.check_body(body.len())?;
+    pub async fn share(&self, body: &[u8], ttl: Option<Duration>) -> Result<Share, ShareError> {
+        self.policy
+            .check_body(body.len())
+            .map_err(ShareError::BodyTooLarge)?;
         let ttl = self.policy.resolve_ttl(ttl)?;
         let key = SecretKey::generate()?;
         let mut nonce = [0u8; NONCE_LEN];
@@ -105,7 +107,14 @@ impl<S: SecretStore> OneShot<S> {
         // One HKDF for both the id and the encryption key.
         let derived = key.derive();
         let id = derived.id;
-        let envelope = seal_derived(&derived, body, nonce)?;
+        let envelope = seal_derived(&derived, body, nonce).map_err(|e| match e {
+            SealError::Randomness(e) => ShareError::Randomness(e),
+            // The policy's limit is below the format's (checked by `validate`).
+            SealError::BodyTooLarge { size } => ShareError::BodyTooLarge(crate::TooLarge {
+                size,
+                max: self.policy.max_body_bytes(),
+            }),
+        })?;
         drop(derived);
         let expires_at = SystemTime::now() + ttl;
         self.store.put_with_ttl(&id, &envelope, ttl).await?;
@@ -119,14 +128,14 @@ impl<S: SecretStore> OneShot<S> {
     /// Takes the secret for `key` and decrypts it. `Ok(None)` means there is
     /// nothing to reveal: never created, expired or already read. A wrong key
     /// derives a different id, so it finds nothing and burns nothing.
-    pub async fn reveal(&self, key: &SecretKey) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+    pub async fn reveal(&self, key: &SecretKey) -> Result<Option<Zeroizing<Vec<u8>>>, RevealError> {
         let derived = key.derive();
         let Some(envelope) = self.store.take(&derived.id).await? else {
             return Ok(None);
         };
         open_derived(&derived, &envelope)
             .map(Some)
-            .map_err(Error::Open)
+            .map_err(RevealError::Open)
     }
 
     /// Stores an envelope sealed by a client, after checking its shape and its
@@ -136,9 +145,11 @@ impl<S: SecretStore> OneShot<S> {
         id: &SecretId,
         envelope: &[u8],
         ttl: Option<Duration>,
-    ) -> Result<SystemTime, Error> {
-        self.policy.check_envelope(envelope.len())?;
-        validate_envelope(envelope).map_err(Error::InvalidEnvelope)?;
+    ) -> Result<SystemTime, CreateError> {
+        self.policy
+            .check_envelope(envelope.len())
+            .map_err(CreateError::EnvelopeTooLarge)?;
+        validate_envelope(envelope).map_err(CreateError::InvalidEnvelope)?;
         let ttl = self.policy.resolve_ttl(ttl)?;
         let expires_at = SystemTime::now() + ttl;
         self.store.put_with_ttl(id, envelope, ttl).await?;
@@ -147,7 +158,7 @@ impl<S: SecretStore> OneShot<S> {
 
     /// Takes the envelope whose id the claim derives. Knowing only an id is not
     /// enough to take anything.
-    pub async fn take_by_claim(&self, claim: &Claim) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.store.take(&claim.id()).await?)
+    pub async fn take_by_claim(&self, claim: &Claim) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store.take(&claim.id()).await
     }
 }

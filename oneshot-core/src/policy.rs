@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::envelope::envelope_len;
-use crate::error::{Error, PolicyError};
+use crate::error::{PolicyError, TooLarge, TtlOutOfRange};
 
 /// Size and lifetime limits (FORMAT-v1 §7).
 ///
@@ -95,10 +95,10 @@ impl Policy {
 
     /// The lifetime to use for a request: the default for `None`, otherwise
     /// the requested one if it is within bounds.
-    pub fn resolve_ttl(&self, requested: Option<Duration>) -> Result<Duration, Error> {
+    pub fn resolve_ttl(&self, requested: Option<Duration>) -> Result<Duration, TtlOutOfRange> {
         let ttl = requested.unwrap_or(self.default_ttl);
         if ttl < self.min_ttl || ttl > self.max_ttl {
-            return Err(Error::TtlOutOfRange {
+            return Err(TtlOutOfRange {
                 ttl,
                 min: self.min_ttl,
                 max: self.max_ttl,
@@ -108,9 +108,9 @@ impl Policy {
     }
 
     /// Checks a body's size against the limit.
-    pub fn check_body(&self, size: usize) -> Result<(), Error> {
+    pub fn check_body(&self, size: usize) -> Result<(), TooLarge> {
         if size > self.max_body_bytes {
-            return Err(Error::BodyTooLarge {
+            return Err(TooLarge {
                 size,
                 max: self.max_body_bytes,
             });
@@ -119,10 +119,10 @@ impl Policy {
     }
 
     /// Checks an envelope's size against the longest an allowed body produces.
-    pub fn check_envelope(&self, size: usize) -> Result<(), Error> {
+    pub fn check_envelope(&self, size: usize) -> Result<(), TooLarge> {
         let max = self.max_envelope_bytes();
         if size > max {
-            return Err(Error::EnvelopeTooLarge { size, max });
+            return Err(TooLarge { size, max });
         }
         Ok(())
     }

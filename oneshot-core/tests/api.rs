@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use oneshot_core::link::{build_link, parse_key};
 use oneshot_core::{
-    Claim, Error, OneShot, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey,
-    SecretStore, StoreError, open, seal,
+    Claim, CreateError, OneShot, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey,
+    SecretStore, ShareError, StoreError, TooLarge, open, seal,
 };
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
@@ -154,6 +154,15 @@ fn store_error_retry_safety() {
         std::error::Error::source(&err).is_some(),
         "the backend error is kept as source"
     );
+    assert_eq!(
+        err.to_string(),
+        "store outcome unknown; the operation may have happened: timed out",
+        "the message says what the backend saw"
+    );
+    assert_eq!(
+        StoreError::unavailable("connection refused").to_string(),
+        "store unavailable; the operation did not happen: connection refused"
+    );
 }
 
 /// A minimal in-test store, so the facade is tested without another crate.
@@ -213,16 +222,16 @@ async fn facade_enforces_policy() {
     let oneshot = OneShot::with_policy(MapStore::default(), policy).unwrap();
     assert!(matches!(
         oneshot.share(&[0; 1001], None).await,
-        Err(Error::BodyTooLarge {
+        Err(ShareError::BodyTooLarge(TooLarge {
             size: 1001,
             max: 1000
-        })
+        }))
     ));
     assert!(oneshot.share(&[0; 1000], None).await.is_ok());
     for ttl in [Duration::from_secs(59), Duration::from_secs(72 * 3600 + 1)] {
         assert!(matches!(
             oneshot.share(b"x", Some(ttl)).await,
-            Err(Error::TtlOutOfRange { .. })
+            Err(ShareError::TtlOutOfRange(_))
         ));
     }
     let key = SecretKey::generate().unwrap();
@@ -230,13 +239,15 @@ async fn facade_enforces_policy() {
     let too_big = seal(&key, &[0; 1021]).unwrap();
     assert!(matches!(
         oneshot.store_envelope(&key.id(), &too_big, None).await,
-        Err(Error::EnvelopeTooLarge { .. })
+        Err(CreateError::EnvelopeTooLarge(_))
     ));
     let mut v2 = seal(&key, b"x").unwrap();
     v2[0] = 2;
     assert!(matches!(
         oneshot.store_envelope(&key.id(), &v2, None).await,
-        Err(Error::InvalidEnvelope(OpenError::UnsupportedVersion(2)))
+        Err(CreateError::InvalidEnvelope(OpenError::UnsupportedVersion(
+            2
+        )))
     ));
 }
 
@@ -250,7 +261,10 @@ async fn facade_server_halves_need_the_claim() {
         .await
         .unwrap();
     let dup = oneshot.store_envelope(&key.id(), &envelope, None).await;
-    assert!(matches!(dup, Err(Error::Store(StoreError::AlreadyExists))));
+    assert!(matches!(
+        dup,
+        Err(CreateError::Store(StoreError::AlreadyExists))
+    ));
     let other_claim = SecretKey::generate().unwrap().claim();
     assert_eq!(oneshot.take_by_claim(&other_claim).await.unwrap(), None);
     let taken = oneshot.take_by_claim(&key.claim()).await.unwrap().unwrap();
@@ -284,4 +298,48 @@ async fn stores_work_behind_arc_box_and_dyn() {
     let share = oneshot.share(b"dyn", None).await.unwrap();
     let boxed: Box<dyn SecretStore> = Box::new(shared);
     assert!(boxed.take(&share.id()).await.unwrap().is_some());
+}
+
+/// Counts the calls that reach it, to see that pointers forward every method.
+#[derive(Debug, Default)]
+struct CountingStore {
+    puts: std::sync::atomic::AtomicUsize,
+    takes: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl SecretStore for CountingStore {
+    async fn put_with_ttl(&self, _: &SecretId, _: &[u8], _: Duration) -> Result<(), StoreError> {
+        self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+    async fn take(&self, _: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.takes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(None)
+    }
+}
+
+static COUNTING: std::sync::LazyLock<CountingStore> = std::sync::LazyLock::new(Default::default);
+
+#[tokio::test]
+async fn forwarding_impls_reach_every_method() {
+    async fn exercise(store: &dyn SecretStore) {
+        let id = SecretId::from_bytes([1; 16]);
+        store
+            .put_with_ttl(&id, b"x", Duration::from_secs(1))
+            .await
+            .unwrap();
+        store.take(&id).await.unwrap();
+    }
+    let arc: std::sync::Arc<dyn SecretStore> = std::sync::Arc::new(&*COUNTING);
+    let boxed: Box<dyn SecretStore> = Box::new(&*COUNTING);
+    let reference: &'static CountingStore = &COUNTING;
+    exercise(&arc).await;
+    exercise(&boxed).await;
+    exercise(&reference).await;
+    let counts = (
+        COUNTING.puts.load(std::sync::atomic::Ordering::SeqCst),
+        COUNTING.takes.load(std::sync::atomic::Ordering::SeqCst),
+    );
+    assert_eq!(counts, (3, 3), "(puts, takes) that reached the store");
 }

@@ -14,7 +14,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64ct::{Base64UrlUnpadded, Encoding};
-use oneshot_core::{Claim, Error, SecretId, StoreError};
+use oneshot_core::{Claim, CreateError, SecretId, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -394,15 +394,13 @@ pub(super) async fn create(State(app): State<App>, req: Request) -> Result<Respo
             });
             Ok((StatusCode::CREATED, Json(body)).into_response())
         }
-        Err(Error::TtlOutOfRange { .. }) => Err(ttl_error(&app)),
-        Err(Error::EnvelopeTooLarge { .. } | Error::BodyTooLarge { .. }) => {
-            Err(too_large_envelope(policy.max_body_bytes()))
-        }
-        Err(Error::InvalidEnvelope(why)) => Err(ApiError::bad(
+        Err(CreateError::TtlOutOfRange(_)) => Err(ttl_error(&app)),
+        Err(CreateError::EnvelopeTooLarge(_)) => Err(too_large_envelope(policy.max_body_bytes())),
+        Err(CreateError::InvalidEnvelope(why)) => Err(ApiError::bad(
             code::INVALID_ENVELOPE,
             format!("`envelope` is not a v1 envelope: {why}"),
         )),
-        Err(Error::Store(err)) => {
+        Err(CreateError::Store(err)) => {
             if !matches!(err, StoreError::AlreadyExists) {
                 tracing::warn!(%id, error = %err, "store failed on create");
             }
@@ -460,15 +458,9 @@ pub(super) async fn take(State(app): State<App>, req: Request) -> Result<Respons
             tracing::info!(%id, "take found nothing");
             Err(secret_not_found())
         }
-        Err(Error::Store(err)) => {
+        Err(err) => {
             tracing::warn!(%id, error = %err, "store failed on take");
             Err(store_error(&err, true))
-        }
-        Err(other) => {
-            tracing::error!(%id, error = %other, "unexpected error on take");
-            Err(ApiError::indeterminate(
-                "the secret may have been consumed; do not retry",
-            ))
         }
     }
 }
