@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::ParseError;
-use crate::format::{CLAIM_LEN, ID_DOMAIN, ID_LEN, KEY_B64U_LEN};
+use crate::format::v1::{CLAIM_LEN, ID_DOMAIN, ID_LEN, KEY_B64U_LEN};
 use crate::id::SecretId;
 
 /// 32 bytes derived from a [`SecretKey`](crate::SecretKey) that authorise one

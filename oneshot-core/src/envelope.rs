@@ -5,7 +5,7 @@ use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{OpenError, SealError};
-use crate::format::{
+use crate::format::v1::{
     AAD_LEN, AAD_PREFIX, FRAME_BLOCK, FRAME_LEN_PREFIX, HEADER_LEN, MAX_BODY_LEN, MIN_ENVELOPE_LEN,
     NONCE_LEN, OVERHEAD, TAG_LEN, VERSION,
 };

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::ParseError;
-use crate::format::ID_LEN;
+use crate::format::v1::ID_LEN;
 
 /// The id a secret is stored under, derived from its claim.
 ///

@@ -12,7 +12,9 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::claim::Claim;
 use crate::error::{ParseError, RandomnessError};
-use crate::format::{CLAIM_LEN, HKDF_INFO_CLAIM, HKDF_INFO_ENC, HKDF_SALT, KEY_B64U_LEN, KEY_LEN};
+use crate::format::v1::{
+    CLAIM_LEN, HKDF_INFO_CLAIM, HKDF_INFO_ENC, HKDF_SALT, KEY_B64U_LEN, KEY_LEN,
+};
 use crate::id::SecretId;
 
 /// The 32-byte link key `K`: the only secret a reader needs.

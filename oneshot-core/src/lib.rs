@@ -45,10 +45,12 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bytes;
 mod claim;
 mod envelope;
 mod error;
 pub mod format;
+mod guard;
 mod id;
 mod key;
 pub mod link;
@@ -68,6 +70,7 @@ pub use error::{
     CreateError, OpenError, ParseError, PolicyError, RandomnessError, RevealError, SealError,
     ShareError, TooLarge, TtlOutOfRange,
 };
+pub use guard::{PassphraseProof, PassphraseVerifier, ReceiptClaim, ReceiptVerifier};
 pub use id::SecretId;
 pub use key::SecretKey;
 pub use oneshot::{OneShot, Share};

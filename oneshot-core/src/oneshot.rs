@@ -8,12 +8,13 @@ use zeroize::Zeroizing;
 use crate::claim::Claim;
 use crate::envelope::{open_derived, seal_derived, validate_envelope};
 use crate::error::{CreateError, ParseError, PolicyError, RevealError, SealError, ShareError};
-use crate::format::NONCE_LEN;
+use crate::format::v1::NONCE_LEN;
+use crate::guard::PassphraseProof;
 use crate::id::SecretId;
 use crate::key::{SecretKey, fill_random};
 use crate::link::build_link;
 use crate::policy::Policy;
-use crate::store::{SecretStore, StoreError};
+use crate::store::{Guards, SecretStore, StoreError, TakeOutcome};
 
 /// Shares and reveals one-time secrets over any [`SecretStore`].
 ///
@@ -117,7 +118,9 @@ impl<S: SecretStore> OneShot<S> {
         })?;
         drop(derived);
         let expires_at = SystemTime::now() + ttl;
-        self.store.put_with_ttl(&id, &envelope, ttl).await?;
+        self.store
+            .put_with_ttl(&id, &envelope, ttl, &Guards::NONE)
+            .await?;
         Ok(Share {
             key,
             id,
@@ -130,7 +133,7 @@ impl<S: SecretStore> OneShot<S> {
     /// derives a different id, so it finds nothing and burns nothing.
     pub async fn reveal(&self, key: &SecretKey) -> Result<Option<Zeroizing<Vec<u8>>>, RevealError> {
         let derived = key.derive();
-        let Some(envelope) = self.store.take(&derived.id).await? else {
+        let Some(envelope) = self.store.take(&derived.id, None).await?.into_envelope() else {
             return Ok(None);
         };
         open_derived(&derived, &envelope)
@@ -152,13 +155,19 @@ impl<S: SecretStore> OneShot<S> {
         validate_envelope(envelope).map_err(CreateError::InvalidEnvelope)?;
         let ttl = self.policy.resolve_ttl(ttl)?;
         let expires_at = SystemTime::now() + ttl;
-        self.store.put_with_ttl(id, envelope, ttl).await?;
+        self.store
+            .put_with_ttl(id, envelope, ttl, &Guards::NONE)
+            .await?;
         Ok(expires_at)
     }
 
     /// Takes the envelope whose id the claim derives. Knowing only an id is not
     /// enough to take anything.
-    pub async fn take_by_claim(&self, claim: &Claim) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store.take(&claim.id()).await
+    pub async fn take_by_claim(
+        &self,
+        claim: &Claim,
+        proof: Option<&PassphraseProof>,
+    ) -> Result<TakeOutcome, StoreError> {
+        self.store.take(&claim.id(), proof).await
     }
 }

@@ -25,6 +25,10 @@ pub enum StoreError {
     /// The TTL is below 1 ms or beyond what the store can represent.
     #[error("invalid TTL: must be at least 1 ms and representable by the store")]
     InvalidTtl,
+    /// The envelope is empty; stores may use an empty value as their spent
+    /// marker, so no envelope may be empty. Nothing was stored.
+    #[error("an envelope must not be empty")]
+    EmptyEnvelope,
     /// The store is full (entries or bytes). Nothing was stored.
     #[error("store capacity exceeded")]
     CapacityExceeded,

@@ -50,36 +50,89 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::guard::{PassphraseProof, ReceiptClaim};
 use crate::id::SecretId;
 
 mod error;
+mod guards;
+mod outcome;
 
 pub use error::{BoxError, StoreError};
+pub use guards::{Guards, PassphraseGuard, ReceiptGuard};
+pub use outcome::{BurnOutcome, BurnReason, Receipt, ReceiptState, TakeOutcome};
 
 /// A read-once store of opaque envelopes with a lifetime.
 ///
-/// Implementations never see keys or plaintext. The contract, checked by the
-/// `testkit` conformance suite:
+/// Implementations never see keys, passphrases or plaintext; they keep
+/// envelopes and verifiers. The contract, checked by the `testkit`
+/// conformance suite:
 ///
-/// - `put_with_ttl` is create-only: an id that is present gives
-///   [`StoreError::AlreadyExists`] and the stored envelope is not changed.
-///   A TTL under 1 ms gives [`StoreError::InvalidTtl`].
-/// - `take` is at most once: of any number of concurrent calls for one id, at
-///   most one returns `Some`, and the entry is gone in the same atomic step.
-///   Expired entries are never returned. A missing id is `Ok(None)`, never an
-///   error.
+/// - **Occupied ids.** An id is occupied while its secret is live, while it
+///   is *spent* (taken, burned, or destroyed by wrong passphrases: for at
+///   least the store's longest accepted lifetime after that, so that whoever
+///   took a secret cannot create another under the same link), and while a
+///   receipt for it is kept. `put_with_ttl` on an occupied id is
+///   [`StoreError::AlreadyExists`] and changes nothing. An id whose secret
+///   expired unread, without a receipt, is free again.
+/// - **Lifetimes.** A TTL under 1 ms, or above the store's longest accepted
+///   lifetime, is [`StoreError::InvalidTtl`]. Expired secrets are never
+///   returned, purged or not.
+/// - **At most once.** Of any number of concurrent takes (and burns) of one
+///   id, at most one gets the envelope, and it is gone in the same atomic
+///   step. Everything about one secret (its envelope, attempt count, spent
+///   marker and receipt) changes in one atomic step per operation.
+/// - **Guarded takes.** A secret created with a [`PassphraseGuard`] is taken
+///   only with a proof whose verifier matches (compared in the store, in the
+///   same step as the removal). No proof: [`TakeOutcome::PassphraseRequired`],
+///   nothing counted. A wrong proof counts one attempt and leaves the secret
+///   takeable; the last allowed one destroys it (`attempts_left: 0`). A proof
+///   given for a secret without a guard is ignored.
+/// - **Receipts.** A secret created with a [`ReceiptGuard`] keeps its story
+///   until its expiry plus the retention. `receipt` and `burn` answer only a
+///   claim whose verifier matches; an unknown id and a wrong claim both give
+///   `None` and change nothing. Transitions to read or burned are recorded in
+///   the same step as the take or burn, so a receipt never says `Pending` for
+///   a secret that is gone, nor `Read` for one that was not.
+/// - **Failures say whether anything happened**: see [`StoreError`].
+///   Never re-send an operation that may have reached the server.
+/// - An empty envelope is refused ([`StoreError::EmptyEnvelope`]): stores may
+///   use an empty value as their spent marker.
 #[async_trait]
 pub trait SecretStore: Send + Sync + std::fmt::Debug + 'static {
-    /// Stores `envelope` under `id` for `ttl`, unless `id` is present.
+    /// Stores `envelope` under `id` for `ttl`, with `guards`, unless `id` is occupied.
     async fn put_with_ttl(
         &self,
         id: &SecretId,
         envelope: &[u8],
         ttl: Duration,
+        guards: &Guards,
     ) -> Result<(), StoreError>;
 
-    /// Removes and returns the envelope under `id`, if present and unexpired.
-    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Removes and returns the envelope under `id`, if present, unexpired,
+    /// and either unguarded or guarded by the passphrase that `proof` shows.
+    /// Spends the id.
+    async fn take(
+        &self,
+        id: &SecretId,
+        proof: Option<&PassphraseProof>,
+    ) -> Result<TakeOutcome, StoreError>;
+
+    /// The story of the secret under `id`, if it was created with a receipt
+    /// that `claim` matches and the receipt is still kept.
+    async fn receipt(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<Receipt>, StoreError>;
+
+    /// Destroys the secret under `id` if it is unread and `claim` matches its
+    /// receipt (the id is then spent), or says what prevented it. `None` for
+    /// an unknown id, a wrong claim or a secret without a receipt.
+    async fn burn(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<BurnOutcome>, StoreError>;
 }
 
 // Every trait method is forwarded here. The trait gives no method a default
@@ -94,12 +147,33 @@ macro_rules! forward_store {
                 id: &SecretId,
                 envelope: &[u8],
                 ttl: Duration,
+                guards: &Guards,
             ) -> Result<(), StoreError> {
-                (**self).put_with_ttl(id, envelope, ttl).await
+                (**self).put_with_ttl(id, envelope, ttl, guards).await
             }
 
-            async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
-                (**self).take(id).await
+            async fn take(
+                &self,
+                id: &SecretId,
+                proof: Option<&PassphraseProof>,
+            ) -> Result<TakeOutcome, StoreError> {
+                (**self).take(id, proof).await
+            }
+
+            async fn receipt(
+                &self,
+                id: &SecretId,
+                claim: &ReceiptClaim,
+            ) -> Result<Option<Receipt>, StoreError> {
+                (**self).receipt(id, claim).await
+            }
+
+            async fn burn(
+                &self,
+                id: &SecretId,
+                claim: &ReceiptClaim,
+            ) -> Result<Option<BurnOutcome>, StoreError> {
+                (**self).burn(id, claim).await
             }
         }
     )+};

@@ -1,5 +1,4 @@
-//! The named constants of format v1 (`FORMAT-v1.md`). Never change these in
-//! place: a different format is a new version with its own constants.
+//! The named constants of format v1 (`FORMAT-v1.md`).
 
 /// The version byte that starts every v1 envelope.
 pub const VERSION: u8 = 0x01;
