@@ -6,28 +6,37 @@
 //! default; secrets do not survive a restart and are not shared between
 //! processes.
 //!
-//! - `take` removes the entry under the lock, so of any number of concurrent
-//!   takers exactly one gets it.
-//! - Expiry uses [`tokio::time::Instant`], so tests can run on a paused clock.
-//!   Expired entries are never returned, and are freed by every `put` (which
-//!   pops them off the expiry index in deadline order: O(expired · log n), never
-//!   a scan) and by the optional purger task ([`MemoryStore::spawn_purger`]).
-//! - Limits on entries and bytes give [`StoreError::CapacityExceeded`] and
-//!   leave existing secrets alone.
+//! - Every operation on one id happens under the lock, so it is one atomic
+//!   step: of any number of concurrent takers exactly one gets a secret, a
+//!   guarded take compares the proof and counts the attempt in the same
+//!   step, and a receipt records the transition with it.
+//! - Taken, burned and destroyed ids stay spent for the store's longest
+//!   lifetime ([`MemoryStoreBuilder::max_ttl`], 72 h by default); receipts
+//!   are kept for their retention past expiry. Both occupy an entry.
+//! - Expiry uses [`tokio::time::Instant`], so tests can run on a paused clock;
+//!   receipts report wall-clock times derived from it. Expired entries are
+//!   never returned, and are freed by every `put` and `take` (which pop them
+//!   off the deadline index in order: O(expired · log n), never a scan) and by
+//!   the optional purger task ([`MemoryStore::spawn_purger`]). An expired
+//!   envelope is freed at its expiry even while its receipt is kept.
+//! - Limits on entries (live secrets, spent markers and kept receipts) and on
+//!   envelope bytes give [`StoreError::CapacityExceeded`] and leave existing
+//!   secrets alone.
 //! - The lock is never held across an `.await`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), oneshot_core::StoreError> {
 //! use std::time::Duration;
+//! use oneshot_core::store::{Guards, TakeOutcome};
 //! use oneshot_core::{SecretId, SecretStore};
 //! use oneshot_memory::MemoryStore;
 //!
 //! let store = MemoryStore::builder().max_entries(10_000).max_bytes(64 << 20).build();
 //! let id = SecretId::from_bytes([7; 16]);
-//! store.put_with_ttl(&id, b"envelope", Duration::from_secs(60)).await?;
-//! assert_eq!(store.take(&id).await?.as_deref(), Some(&b"envelope"[..]));
-//! assert_eq!(store.take(&id).await?, None);
+//! store.put_with_ttl(&id, b"envelope", Duration::from_secs(60), &Guards::NONE).await?;
+//! assert_eq!(store.take(&id, None).await?, TakeOutcome::Taken(b"envelope".to_vec()));
+//! assert_eq!(store.take(&id, None).await?, TakeOutcome::NotFound);
 //! # Ok(())
 //! # }
 //! ```
@@ -52,16 +61,19 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oneshot_core::{SecretId, SecretStore, StoreError};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::{PassphraseProof, ReceiptClaim, SecretId, SecretStore, StoreError};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use state::State;
+use state::{Clock, PutRefused, State};
 
 /// Default limit on stored secrets.
 pub const DEFAULT_MAX_ENTRIES: usize = 1_000_000;
 /// Default limit on stored envelope bytes (1 GiB).
 pub const DEFAULT_MAX_BYTES: usize = 1 << 30;
+/// Default longest lifetime accepted, which is also how long a spent id stays spent.
+pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(72 * 3600);
 
 /// An in-process read-once store. Cheap to clone: clones share one map.
 #[derive(Clone)]
@@ -73,6 +85,7 @@ struct Inner {
     state: Mutex<State>,
     max_entries: usize,
     max_bytes: usize,
+    max_ttl: Duration,
 }
 
 /// Builds a [`MemoryStore`] with limits.
@@ -80,14 +93,18 @@ struct Inner {
 pub struct MemoryStoreBuilder {
     max_entries: usize,
     max_bytes: usize,
+    max_ttl: Duration,
 }
 
 /// What a [`MemoryStore`] holds right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryStats {
-    /// Stored secrets, including expired ones not yet purged.
+    /// Entries held: live secrets, spent ids and kept receipts, including
+    /// expired ones not yet purged.
     pub entries: usize,
+    /// Of those, secrets that still hold an envelope.
+    pub live: usize,
     /// Sum of their envelope lengths.
     pub bytes: usize,
     /// Slots the map has allocated (it shrinks after a flood drains).
@@ -100,7 +117,7 @@ pub struct MemoryStats {
 pub struct NoRuntime(#[source] tokio::runtime::TryCurrentError);
 
 impl MemoryStoreBuilder {
-    /// Limits the number of stored secrets.
+    /// Limits the number of entries: live secrets, spent ids and kept receipts.
     #[must_use]
     pub fn max_entries(mut self, max: usize) -> Self {
         self.max_entries = max;
@@ -114,13 +131,24 @@ impl MemoryStoreBuilder {
         self
     }
 
+    /// The longest lifetime accepted (longer is `InvalidTtl`), which is also
+    /// how long a taken, burned or destroyed id stays spent. Set it to at
+    /// least the longest lifetime your policy allows.
+    #[must_use]
+    pub fn max_ttl(mut self, max: Duration) -> Self {
+        // Beyond a century, `Instant` arithmetic could overflow; nothing needs more.
+        self.max_ttl = max.min(Duration::from_secs(100 * 365 * 24 * 3600));
+        self
+    }
+
     /// The store.
     pub fn build(self) -> MemoryStore {
         MemoryStore {
             inner: Arc::new(Inner {
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State::new(Clock::new())),
                 max_entries: self.max_entries,
                 max_bytes: self.max_bytes,
+                max_ttl: self.max_ttl,
             }),
         }
     }
@@ -131,6 +159,7 @@ impl Default for MemoryStoreBuilder {
         Self {
             max_entries: DEFAULT_MAX_ENTRIES,
             max_bytes: DEFAULT_MAX_BYTES,
+            max_ttl: DEFAULT_MAX_TTL,
         }
     }
 }
@@ -157,12 +186,14 @@ impl MemoryStore {
         let state = self.inner.lock();
         MemoryStats {
             entries: state.len(),
+            live: state.live(),
             bytes: state.bytes(),
             capacity: state.capacity(),
         }
     }
 
-    /// Frees every expired entry now; returns how many were freed.
+    /// Frees every expired envelope and every entry past its keep time now;
+    /// returns how many entries were freed.
     pub fn purge_expired(&self) -> usize {
         self.inner.lock().purge(Instant::now())
     }
@@ -188,9 +219,10 @@ impl MemoryStore {
 
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the map half-updated in a
-        // way that breaks read-once (every mutation is a single insert or
-        // remove), so a poisoned lock is still safe to use.
+        // `State` does no unchecked arithmetic on times and no indexing, so a
+        // panic under the lock can only come from outside it (the allocator).
+        // Even then read-once holds: an envelope is only ever moved out of
+        // its slot, never copied, so a poisoned lock is still safe to use.
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -216,32 +248,61 @@ impl SecretStore for MemoryStore {
         id: &SecretId,
         envelope: &[u8],
         ttl: Duration,
+        guards: &Guards,
     ) -> Result<(), StoreError> {
-        if ttl < Duration::from_millis(1) {
+        if ttl < Duration::from_millis(1) || ttl > self.inner.max_ttl {
             return Err(StoreError::InvalidTtl);
         }
+        if envelope.is_empty() {
+            return Err(StoreError::EmptyEnvelope);
+        }
         let now = Instant::now();
-        let expires_at = now.checked_add(ttl).ok_or(StoreError::InvalidTtl)?;
         // Copy outside the lock so large envelopes do not hold up other callers.
         let envelope = envelope.to_vec();
-        let mut state = self.inner.lock();
-        state.purge(now);
-        if state.contains(id) {
-            return Err(StoreError::AlreadyExists);
-        }
-        if state.len() >= self.inner.max_entries
-            || state.bytes().saturating_add(envelope.len()) > self.inner.max_bytes
+        let limits = (self.inner.max_entries, self.inner.max_bytes);
+        match self
+            .inner
+            .lock()
+            .put(*id, envelope, now, ttl, guards, limits)
         {
-            return Err(StoreError::CapacityExceeded);
+            Ok(()) => Ok(()),
+            Err(PutRefused::Occupied) => Err(StoreError::AlreadyExists),
+            Err(PutRefused::Full) => Err(StoreError::CapacityExceeded),
+            Err(PutRefused::Unrepresentable) => Err(StoreError::InvalidTtl),
         }
-        state.insert(*id, envelope, expires_at);
-        Ok(())
     }
 
-    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn take(
+        &self,
+        id: &SecretId,
+        proof: Option<&PassphraseProof>,
+    ) -> Result<TakeOutcome, StoreError> {
         let now = Instant::now();
-        let taken = self.inner.lock().remove(id);
-        Ok(taken.and_then(|(envelope, expires_at)| (expires_at > now).then_some(envelope)))
+        Ok(self.inner.lock().take(id, proof, now, self.inner.max_ttl))
+    }
+
+    async fn receipt(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<Receipt>, StoreError> {
+        Ok(self.inner.lock().receipt(id, claim, Instant::now()))
+    }
+
+    async fn burn(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<BurnOutcome>, StoreError> {
+        let now = Instant::now();
+        let burned = self.inner.lock().burn(id, claim, now, self.inner.max_ttl);
+        Ok(burned.map(|(receipt, burned)| {
+            if burned {
+                BurnOutcome::Burned(receipt)
+            } else {
+                BurnOutcome::Refused(receipt)
+            }
+        }))
     }
 }
 

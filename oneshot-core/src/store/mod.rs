@@ -2,37 +2,48 @@
 //!
 //! # Writing a backend
 //!
-//! A backend is a type that implements [`SecretStore`]: two async methods
-//! over opaque envelope bytes. It never sees a key or plaintext. What it must
-//! guarantee is on the trait; the `testkit` feature's conformance suite
-//! (`oneshot_core::testkit`, run with [`conformance_suite!`](crate::conformance_suite))
-//! checks all of it, including the races, so a backend's tests are one macro
-//! call.
+//! A backend is a type that implements [`SecretStore`]: four async methods
+//! over opaque envelope bytes and 32-byte verifiers. It never sees a key, a
+//! passphrase or plaintext. What it must guarantee is on the trait; the
+//! `testkit` feature's conformance suite (`oneshot_core::testkit`, run with
+//! [`conformance_suite!`](crate::conformance_suite)) checks all of it,
+//! including the races, so a backend's tests are one macro call.
 //!
 //! The requirements, in the order that backends get them wrong:
 //!
-//! 1. **`take` is one atomic step.** Read and delete together (a lock held
-//!    over both, `GETDEL`, `DELETE … RETURNING`), never a read followed by a
-//!    delete: two readers between them would both get the secret.
-//! 2. **`put_with_ttl` never overwrites.** A live entry under the id means
-//!    [`StoreError::AlreadyExists`] and the first envelope stays.
-//! 3. **Expired entries are never returned**, whether or not they have been
-//!    purged yet. A TTL under 1 ms is [`StoreError::InvalidTtl`].
-//! 4. **Failures say whether anything happened.** [`StoreError::Unavailable`]
+//! 1. **One atomic step per operation.** A take reads and deletes together
+//!    (a lock held over both, `SET … XX GET`, `DELETE … RETURNING`), never a
+//!    read followed by a delete: two readers between them would both get the
+//!    secret. A guarded take compares the proof, then removes or counts, in
+//!    that same step; a receipt's transition is recorded in it too.
+//! 2. **Spent ids stay spent.** After a take, a burn or the last wrong
+//!    passphrase, the id is kept (without its envelope) for at least the
+//!    longest lifetime the store accepts, so a create with it is
+//!    [`StoreError::AlreadyExists`]. Otherwise whoever read a secret can put
+//!    another under the same link, and its reader never notices.
+//! 3. **Create never overwrites.** An occupied id (live, spent, or with a
+//!    receipt still kept) means [`StoreError::AlreadyExists`], and the first
+//!    envelope stays.
+//! 4. **Expired secrets are never returned**, purged or not; their envelopes
+//!    are freed at expiry even while a receipt is kept.
+//! 5. **Failures say whether anything happened.** [`StoreError::Unavailable`]
 //!    only when the operation certainly did not run (nothing was sent);
 //!    [`StoreError::Indeterminate`] when it may have (sent, no answer). Never
-//!    re-send a take that may have reached the server: if the first one ran,
-//!    the second answers "not found" and the secret is lost without anyone
-//!    seeing it.
-//! 5. **Errors carry no input.** Wrap the backend's error as the source; it is
-//!    shown in messages and logs, so it must not contain envelopes.
+//!    re-send an operation that may have reached the server: if the first
+//!    take ran, the second answers "not found" and the secret is lost without
+//!    anyone seeing it; if a wrong-passphrase take ran twice it counted twice.
+//! 6. **Errors carry no input.** Wrap the backend's error as the source; it is
+//!    shown in messages and logs, so it must not contain envelopes or proofs.
+//! 7. **Verifiers are compared, never proofs stored.** Compare the verifier
+//!    of the presented proof (`proof.verifier()`) with the stored one.
 //!
 //! What the suite needs from a backend: a store value per case (it may share
-//! one server between cases, since cases use fresh random ids); that is all.
-//! The suite wraps the store in an [`Arc`] itself for its racing tasks, so the
-//! store need not be `Clone`. A store that keeps time with
-//! `tokio::time::Instant` can run the expiry case on a paused clock; a server
-//! runs it in real time (`sleep: tokio::time::sleep` either way).
+//! one server between cases, since cases use fresh random ids), accepting
+//! lifetimes of at least ten minutes. The suite wraps the store in an
+//! [`Arc`] itself for its racing tasks, so the store need not be `Clone`. A
+//! store that keeps time with `tokio::time::Instant` can run the timed cases
+//! on a paused clock; a server runs them in real time (`sleep:
+//! tokio::time::sleep` either way, about a second in all).
 //!
 //! A complete backend, with the suite run against it (this is
 //! `tests/guide/map_store.rs`, which this crate's tests compile and run):
