@@ -178,23 +178,23 @@ impl State {
             return TakeOutcome::NotFound;
         }
         let at = self.clock.wall(now);
-        if let Some(extra) = slot.extra.as_deref_mut() {
-            if let Some((verifier, attempts_left)) = &mut extra.passphrase {
-                let Some(proof) = proof else {
-                    return TakeOutcome::PassphraseRequired;
-                };
-                if proof.verifier() != *verifier {
-                    *attempts_left = attempts_left.saturating_sub(1);
-                    let attempts_left = *attempts_left;
-                    if let Some(story) = &mut extra.story {
-                        story.failed_attempts += 1;
-                    }
-                    if attempts_left == 0 {
-                        let reason = BurnReason::PassphraseAttempts;
-                        self.end(id, now, spent_for, ReceiptState::Burned { at, reason });
-                    }
-                    return TakeOutcome::WrongPassphrase { attempts_left };
+        if let Some(extra) = slot.extra.as_deref_mut()
+            && let Some((verifier, attempts_left)) = &mut extra.passphrase
+        {
+            let Some(proof) = proof else {
+                return TakeOutcome::PassphraseRequired;
+            };
+            if proof.verifier() != *verifier {
+                *attempts_left = attempts_left.saturating_sub(1);
+                let attempts_left = *attempts_left;
+                if let Some(story) = &mut extra.story {
+                    story.failed_attempts += 1;
                 }
+                if attempts_left == 0 {
+                    let reason = BurnReason::PassphraseAttempts;
+                    self.end(id, now, spent_for, ReceiptState::Burned { at, reason });
+                }
+                return TakeOutcome::WrongPassphrase { attempts_left };
             }
         }
         match self.end(id, now, spent_for, ReceiptState::Read { at }) {
