@@ -1,11 +1,10 @@
-//! Behaviour of keys, links, ids, errors and the `OneShot` facade.
+//! Behaviour of keys, links, ids, policies and errors.
 
 use std::time::Duration;
 
 use oneshot_core::link::{build_link, parse_key};
 use oneshot_core::{
-    Claim, CreateError, OneShot, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey,
-    SecretStore, ShareError, StoreError, TooLarge, open, seal,
+    Claim, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey, StoreError, open, seal,
 };
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
@@ -165,181 +164,9 @@ fn store_error_retry_safety() {
     );
 }
 
-/// A minimal in-test store, so the facade is tested without another crate.
-#[derive(Debug, Default)]
-struct MapStore(std::sync::Mutex<std::collections::HashMap<SecretId, Vec<u8>>>);
-
-#[async_trait::async_trait]
-impl SecretStore for MapStore {
-    async fn put_with_ttl(&self, id: &SecretId, env: &[u8], _: Duration) -> Result<(), StoreError> {
-        let mut map = self.0.lock().unwrap();
-        if map.contains_key(id) {
-            return Err(StoreError::AlreadyExists);
-        }
-        map.insert(*id, env.to_vec());
-        Ok(())
-    }
-    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.0.lock().unwrap().remove(id))
-    }
-}
-
-#[tokio::test]
-async fn facade_share_reveal_once() {
-    let oneshot = OneShot::new(MapStore::default());
-    let share = oneshot.share(b"hunter2", None).await.unwrap();
-    assert!(format!("{share:?}").contains("[REDACTED]"));
-    let key = parse_key(&share.link("https://x.example/s").unwrap()).unwrap();
-    assert_eq!(
-        &oneshot.reveal(&key).await.unwrap().unwrap()[..],
-        b"hunter2"
-    );
-    assert!(oneshot.reveal(&key).await.unwrap().is_none());
-}
-
-#[tokio::test]
-async fn facade_wrong_key_burns_nothing() {
-    let oneshot = OneShot::new(MapStore::default());
-    let share = oneshot.share(b"keep me", None).await.unwrap();
-    let mut bytes = *share.key().as_bytes();
-    bytes[31] ^= 1;
-    assert!(
-        oneshot
-            .reveal(&SecretKey::from_bytes(bytes))
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(
-        &oneshot.reveal(share.key()).await.unwrap().unwrap()[..],
-        b"keep me"
-    );
-}
-
-#[tokio::test]
-async fn facade_enforces_policy() {
-    let policy = Policy::new().with_max_body_bytes(1000);
-    let oneshot = OneShot::with_policy(MapStore::default(), policy).unwrap();
-    assert!(matches!(
-        oneshot.share(&[0; 1001], None).await,
-        Err(ShareError::BodyTooLarge(TooLarge {
-            size: 1001,
-            max: 1000
-        }))
-    ));
-    assert!(oneshot.share(&[0; 1000], None).await.is_ok());
-    for ttl in [Duration::from_secs(59), Duration::from_secs(72 * 3600 + 1)] {
-        assert!(matches!(
-            oneshot.share(b"x", Some(ttl)).await,
-            Err(ShareError::TtlOutOfRange(_))
-        ));
-    }
-    let key = SecretKey::generate().unwrap();
-    // 1000 bytes → 1024-byte frame → 1053-byte envelope is the largest allowed.
-    let too_big = seal(&key, &[0; 1021]).unwrap();
-    assert!(matches!(
-        oneshot.store_envelope(&key.id(), &too_big, None).await,
-        Err(CreateError::EnvelopeTooLarge(_))
-    ));
-    let mut v2 = seal(&key, b"x").unwrap();
-    v2[0] = 2;
-    assert!(matches!(
-        oneshot.store_envelope(&key.id(), &v2, None).await,
-        Err(CreateError::InvalidEnvelope(OpenError::UnsupportedVersion(
-            2
-        )))
-    ));
-}
-
-#[tokio::test]
-async fn facade_server_halves_need_the_claim() {
-    let oneshot = OneShot::new(MapStore::default());
-    let key = SecretKey::generate().unwrap();
-    let envelope = seal(&key, b"client-side").unwrap();
-    oneshot
-        .store_envelope(&key.id(), &envelope, Some(Duration::from_secs(3600)))
-        .await
-        .unwrap();
-    let dup = oneshot.store_envelope(&key.id(), &envelope, None).await;
-    assert!(matches!(
-        dup,
-        Err(CreateError::Store(StoreError::AlreadyExists))
-    ));
-    let other_claim = SecretKey::generate().unwrap().claim();
-    assert_eq!(oneshot.take_by_claim(&other_claim).await.unwrap(), None);
-    let taken = oneshot.take_by_claim(&key.claim()).await.unwrap().unwrap();
-    assert_eq!(&open(&key, &taken).unwrap()[..], b"client-side");
-    assert_eq!(oneshot.take_by_claim(&key.claim()).await.unwrap(), None);
-}
-
-static STATIC_STORE: std::sync::LazyLock<MapStore> = std::sync::LazyLock::new(MapStore::default);
-
-#[tokio::test]
-async fn stores_work_behind_static_references() {
-    let oneshot = OneShot::new(&*STATIC_STORE);
-    let share = oneshot.share(b"static", None).await.unwrap();
-    assert_eq!(
-        &oneshot.reveal(share.key()).await.unwrap().unwrap()[..],
-        b"static"
-    );
-}
-
 #[test]
 fn secrets_are_zeroize_on_drop() {
     fn assert_zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
     assert_zeroize_on_drop::<SecretKey>();
     assert_zeroize_on_drop::<Claim>();
-}
-
-#[tokio::test]
-async fn stores_work_behind_arc_box_and_dyn() {
-    let shared: std::sync::Arc<dyn SecretStore> = std::sync::Arc::new(MapStore::default());
-    let oneshot = OneShot::new(shared.clone());
-    let share = oneshot.share(b"dyn", None).await.unwrap();
-    let boxed: Box<dyn SecretStore> = Box::new(shared);
-    assert!(boxed.take(&share.id()).await.unwrap().is_some());
-}
-
-/// Counts the calls that reach it, to see that pointers forward every method.
-#[derive(Debug, Default)]
-struct CountingStore {
-    puts: std::sync::atomic::AtomicUsize,
-    takes: std::sync::atomic::AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl SecretStore for CountingStore {
-    async fn put_with_ttl(&self, _: &SecretId, _: &[u8], _: Duration) -> Result<(), StoreError> {
-        self.puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(())
-    }
-    async fn take(&self, _: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
-        self.takes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(None)
-    }
-}
-
-static COUNTING: std::sync::LazyLock<CountingStore> = std::sync::LazyLock::new(Default::default);
-
-#[tokio::test]
-async fn forwarding_impls_reach_every_method() {
-    async fn exercise(store: &dyn SecretStore) {
-        let id = SecretId::from_bytes([1; 16]);
-        store
-            .put_with_ttl(&id, b"x", Duration::from_secs(1))
-            .await
-            .unwrap();
-        store.take(&id).await.unwrap();
-    }
-    let arc: std::sync::Arc<dyn SecretStore> = std::sync::Arc::new(&*COUNTING);
-    let boxed: Box<dyn SecretStore> = Box::new(&*COUNTING);
-    let reference: &'static CountingStore = &COUNTING;
-    exercise(&arc).await;
-    exercise(&boxed).await;
-    exercise(&reference).await;
-    let counts = (
-        COUNTING.puts.load(std::sync::atomic::Ordering::SeqCst),
-        COUNTING.takes.load(std::sync::atomic::Ordering::SeqCst),
-    );
-    assert_eq!(counts, (3, 3), "(puts, takes) that reached the store");
 }

@@ -45,11 +45,23 @@
 //! on a paused clock; a server runs them in real time (`sleep:
 //! tokio::time::sleep` either way, about a second in all).
 //!
-//! A complete backend, with the suite run against it (this is
-//! `tests/guide/map_store.rs`, which this crate's tests compile and run):
+//! A complete backend (this is `tests/guide/map_store.rs`, compiled here and
+//! in this crate's tests):
 //!
 //! ```
-#![cfg_attr(feature = "testkit", doc = include_str!("../../tests/guide/map_store.rs"))]
+#![doc = include_str!("../../tests/guide/map_store.rs")]
+//! ```
+//!
+//! and its tests, `tests/guide.rs` in this crate, which runs every case of
+//! the suite against it:
+//!
+//! ```text
+//! oneshot_core::conformance_suite! {
+//!     test: #[tokio::test(flavor = "multi_thread", worker_threads = 4)],
+//!     expiry_test: #[tokio::test(start_paused = true)],
+//!     store: async { ((), MapStore::default()) },
+//!     sleep: tokio::time::sleep,
+//! }
 //! ```
 //!
 //! Pointers to it work too: [`SecretStore`] is implemented for `Arc<S>`,

@@ -53,7 +53,10 @@ impl Slot {
     }
 
     fn receipt(&self, now: Instant, claim: &ReceiptClaim) -> Option<Receipt> {
-        let story = self.receipt.as_ref().filter(|s| s.verifier == claim.verifier())?;
+        let story = self
+            .receipt
+            .as_ref()
+            .filter(|s| s.verifier == claim.verifier())?;
         let state = match story.ended {
             Some(ended) => ended,
             None if self.expires_at > now => ReceiptState::Pending,
@@ -131,13 +134,24 @@ impl SecretStore for MapStore {
                 }
                 if attempts_left == 0 {
                     let reason = BurnReason::PassphraseAttempts;
-                    slot.end(now, ReceiptState::Burned { at: SystemTime::now(), reason });
+                    slot.end(
+                        now,
+                        ReceiptState::Burned {
+                            at: SystemTime::now(),
+                            reason,
+                        },
+                    );
                 }
                 return Ok(TakeOutcome::WrongPassphrase { attempts_left });
             }
         }
         let envelope = slot.envelope.take().unwrap_or_default();
-        slot.end(now, ReceiptState::Read { at: SystemTime::now() });
+        slot.end(
+            now,
+            ReceiptState::Read {
+                at: SystemTime::now(),
+            },
+        );
         Ok(TakeOutcome::Taken(envelope))
     }
 
@@ -170,20 +184,17 @@ impl SecretStore for MapStore {
         if receipt.state != ReceiptState::Pending {
             return Ok(Some(BurnOutcome::Refused(receipt)));
         }
-        let burned = ReceiptState::Burned { at: SystemTime::now(), reason: BurnReason::Sender };
+        let burned = ReceiptState::Burned {
+            at: SystemTime::now(),
+            reason: BurnReason::Sender,
+        };
         slot.end(now, burned);
-        Ok(Some(BurnOutcome::Burned(Receipt { state: burned, ..receipt })))
+        Ok(Some(BurnOutcome::Burned(Receipt {
+            state: burned,
+            ..receipt
+        })))
     }
 }
 
 // A real store also frees slots once `keep_until` has passed (see
 // `oneshot-memory`); this one keeps them, which only costs memory.
-
-// The whole suite, one `#[tokio::test]` per case. The timed cases run on a
-// paused clock, which `tokio::time::Instant` above follows.
-oneshot_core::conformance_suite! {
-    test: #[tokio::test(flavor = "multi_thread", worker_threads = 4)],
-    expiry_test: #[tokio::test(start_paused = true)],
-    store: async { ((), MapStore::default()) },
-    sleep: tokio::time::sleep,
-}
