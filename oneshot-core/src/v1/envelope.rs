@@ -10,7 +10,8 @@ use crate::format::v1::{
     NONCE_LEN, OVERHEAD, TAG_LEN, VERSION,
 };
 use crate::id::SecretId;
-use crate::key::{Derived, EncKey, SecretKey, fill_random};
+use crate::random::fill_random;
+use crate::v1::key::{Derived, EncKey, SecretKey};
 
 /// The length of the padded frame for a body of `body_len` bytes, or `None` if
 /// the format cannot carry such a body.
@@ -23,7 +24,7 @@ fn frame_len(body_len: usize) -> Option<usize> {
         .checked_next_multiple_of(FRAME_BLOCK)
 }
 
-/// The exact length of the envelope that sealing a body of `body_len` bytes
+/// The exact length of the v1 envelope that sealing a body of `body_len` bytes
 /// produces, or `None` if the format cannot carry such a body.
 ///
 /// Servers use it to bound the envelopes they accept.
@@ -45,7 +46,7 @@ fn cipher(enc_key: &EncKey) -> Aes256Gcm {
     Aes256Gcm::new(&enc_key.0.into())
 }
 
-/// Encrypts `body` for the holder of `key`, with a fresh random nonce.
+/// Encrypts `body` for the holder of the v1 `key`, with a fresh random nonce.
 ///
 /// The result is the complete envelope to store under `key.id()`.
 pub fn seal(key: &SecretKey, body: &[u8]) -> Result<Vec<u8>, SealError> {
@@ -104,11 +105,12 @@ pub(crate) fn seal_derived(
     }
 }
 
-/// Checks the parts of an envelope that need no key (FORMAT-v1 §5, steps 1–3):
-/// minimum length, version byte, length on a frame boundary.
+/// Checks the parts of a v1 envelope that need no key (FORMAT-v1 §5, steps
+/// 1–3): minimum length, version byte, length on a frame boundary.
 ///
-/// Servers that store envelopes made by clients call this before storing.
-pub fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
+/// Any other version byte is [`OpenError::UnsupportedVersion`]; the
+/// version-neutral check for servers is [`crate::validate_envelope`].
+pub(crate) fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
     if envelope.len() < MIN_ENVELOPE_LEN {
         return Err(OpenError::Malformed("shorter than the minimum envelope"));
     }
@@ -123,7 +125,7 @@ pub fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
     Ok(())
 }
 
-/// Decrypts an envelope with `key` and returns the body, zeroized on drop.
+/// Decrypts a v1 envelope with `key` and returns the body, zeroized on drop.
 ///
 /// Checks run in the order FORMAT-v1 §5 prescribes; nothing here panics on any
 /// input.
