@@ -5,34 +5,46 @@
 //! log). Both parse only the canonical 43-character base64url form, and their
 //! parse errors never repeat the input.
 
+/// Length of the unpadded base64url form of `n` bytes.
+pub(crate) const fn b64u_len(n: usize) -> usize {
+    (n * 4).div_ceil(3)
+}
+
+/// Decodes exactly `b64u_len(N)` canonical base64url characters into `N`
+/// bytes, held in memory that is zeroized on drop.
+///
+/// base64ct rejects non-canonical trailing bits, padding and foreign
+/// alphabets, in constant time with respect to the value. The error never
+/// repeats the input.
+pub(crate) fn decode_b64u<const N: usize>(
+    encoded: &str,
+    what: &'static str,
+) -> Result<zeroize::Zeroizing<[u8; N]>, crate::ParseError> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let expected = b64u_len(N);
+    if encoded.len() != expected {
+        return Err(crate::ParseError::Length {
+            what,
+            expected,
+            found: encoded.chars().count(),
+        });
+    }
+    let mut bytes = zeroize::Zeroizing::new([0u8; N]);
+    match Base64UrlUnpadded::decode(encoded, &mut bytes[..]) {
+        Ok(decoded) if decoded.len() == N => Ok(bytes),
+        _ => Err(crate::ParseError::Encoding {
+            what,
+            encoding: "base64url without padding",
+        }),
+    }
+}
+
 /// Decodes exactly 43 canonical base64url characters into 32 bytes.
 pub(crate) fn decode_b64u_32(
     encoded: &str,
     what: &'static str,
 ) -> Result<[u8; 32], crate::ParseError> {
-    use base64ct::{Base64UrlUnpadded, Encoding};
-    use zeroize::Zeroize;
-    const B64U_LEN: usize = 43;
-    if encoded.len() != B64U_LEN {
-        return Err(crate::ParseError::Length {
-            what,
-            expected: B64U_LEN,
-            found: encoded.chars().count(),
-        });
-    }
-    let mut bytes = [0u8; 32];
-    // base64ct rejects non-canonical trailing bits, padding and foreign
-    // alphabets, in constant time with respect to the value.
-    match Base64UrlUnpadded::decode(encoded, &mut bytes) {
-        Ok(decoded) if decoded.len() == 32 => Ok(bytes),
-        _ => {
-            bytes.zeroize();
-            Err(crate::ParseError::Encoding {
-                what,
-                encoding: "base64url without padding",
-            })
-        }
-    }
+    decode_b64u::<32>(encoded, what).map(|bytes| *bytes)
 }
 
 /// A secret 32-byte value: zeroized on drop, redacted, constant-time `Eq`.

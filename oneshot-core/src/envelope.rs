@@ -1,190 +1,76 @@
-//! Sealing and opening v1 envelopes (FORMAT-v1 §3–5).
+//! What a server can check of an envelope without a key, whatever its version.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
-use zeroize::{Zeroize, Zeroizing};
+use crate::error::OpenError;
+use crate::format::v1::MIN_ENVELOPE_LEN;
+use crate::version::Version;
+use crate::{v1, v2};
 
-use crate::error::{OpenError, SealError};
-use crate::format::v1::{
-    AAD_LEN, AAD_PREFIX, FRAME_BLOCK, FRAME_LEN_PREFIX, HEADER_LEN, MAX_BODY_LEN, MIN_ENVELOPE_LEN,
-    NONCE_LEN, OVERHEAD, TAG_LEN, VERSION,
-};
-use crate::id::SecretId;
-use crate::key::{Derived, EncKey, SecretKey, fill_random};
+const _: () = assert!(MIN_ENVELOPE_LEN == crate::format::v2::MIN_ENVELOPE_LEN);
 
-/// The length of the padded frame for a body of `body_len` bytes, or `None` if
-/// the format cannot carry such a body.
-fn frame_len(body_len: usize) -> Option<usize> {
-    if body_len as u64 > MAX_BODY_LEN {
-        return None;
-    }
-    body_len
-        .checked_add(FRAME_LEN_PREFIX)?
-        .checked_next_multiple_of(FRAME_BLOCK)
+/// The version an envelope's first byte names, if this crate speaks it.
+/// Checks nothing else; see [`validate_envelope`].
+pub fn envelope_version(envelope: &[u8]) -> Option<Version> {
+    envelope.first().copied().and_then(Version::from_byte)
 }
 
-/// The exact length of the envelope that sealing a body of `body_len` bytes
-/// produces, or `None` if the format cannot carry such a body.
+/// Checks the parts of an envelope that need no key: steps 1–3 of §5 of the
+/// format version that its first byte names (v1 and v2 alike: at least 285
+/// bytes, then a known version byte, then a length of 29 plus a whole number
+/// of 256-byte blocks).
 ///
-/// Servers use it to bound the envelopes they accept.
-pub fn envelope_len(body_len: usize) -> Option<usize> {
-    frame_len(body_len)?.checked_add(OVERHEAD)
-}
-
-fn aad(id: &SecretId) -> [u8; AAD_LEN] {
-    let mut aad = [0u8; AAD_LEN];
-    let (prefix, rest) = aad.split_at_mut(AAD_PREFIX.len());
-    prefix.copy_from_slice(AAD_PREFIX);
-    let (version, id_part) = rest.split_at_mut(1);
-    version.copy_from_slice(&[VERSION]);
-    id_part.copy_from_slice(id.as_bytes());
-    aad
-}
-
-fn cipher(enc_key: &EncKey) -> Aes256Gcm {
-    Aes256Gcm::new(&enc_key.0.into())
-}
-
-/// Encrypts `body` for the holder of `key`, with a fresh random nonce.
-///
-/// The result is the complete envelope to store under `key.id()`.
-pub fn seal(key: &SecretKey, body: &[u8]) -> Result<Vec<u8>, SealError> {
-    let mut nonce = [0u8; NONCE_LEN];
-    fill_random(&mut nonce)?;
-    seal_with_nonce(key, body, nonce)
-}
-
-/// [`seal`] with a caller-chosen nonce. Reusing a nonce under one key breaks
-/// AES-GCM, so this stays private to the crate and its known-answer tests.
-pub(crate) fn seal_with_nonce(
-    key: &SecretKey,
-    body: &[u8],
-    nonce: [u8; NONCE_LEN],
-) -> Result<Vec<u8>, SealError> {
-    seal_derived(&key.derive(), body, nonce)
-}
-
-/// Sealing with the derivations already done, so a caller that also needs the
-/// id (the facade) runs HKDF once, not twice.
-pub(crate) fn seal_derived(
-    derived: &Derived,
-    body: &[u8],
-    nonce: [u8; NONCE_LEN],
-) -> Result<Vec<u8>, SealError> {
-    let too_large = || SealError::BodyTooLarge { size: body.len() };
-    let frame_len = frame_len(body.len()).ok_or_else(too_large)?;
-    let total = frame_len.checked_add(OVERHEAD).ok_or_else(too_large)?;
-    let declared = u32::try_from(body.len()).map_err(|_| too_large())?;
-
-    // One allocation: header, frame (encrypted in place), tag.
-    let mut out = Vec::with_capacity(total);
-    out.push(VERSION);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(&declared.to_be_bytes());
-    out.extend_from_slice(body);
-    out.resize(HEADER_LEN + frame_len, 0);
-
-    let Some(frame) = out.get_mut(HEADER_LEN..) else {
-        return Err(too_large());
-    };
-    match cipher(&derived.enc_key).encrypt_inout_detached(
-        &Nonce::from(nonce),
-        &aad(&derived.id),
-        frame.into(),
-    ) {
-        Ok(tag) => {
-            out.extend_from_slice(&tag);
-            Ok(out)
-        }
-        Err(_) => {
-            // The buffer still holds the plaintext frame.
-            out.zeroize();
-            Err(too_large())
-        }
-    }
-}
-
-/// Checks the parts of an envelope that need no key (FORMAT-v1 §5, steps 1–3):
-/// minimum length, version byte, length on a frame boundary.
-///
-/// Servers that store envelopes made by clients call this before storing.
+/// Servers that store envelopes made by clients call this before storing. An
+/// envelope shorter than 285 bytes is [`OpenError::Malformed`] whatever its
+/// first byte; a version byte this crate does not speak is
+/// [`OpenError::UnsupportedVersion`].
 pub fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
     if envelope.len() < MIN_ENVELOPE_LEN {
         return Err(OpenError::Malformed("shorter than the minimum envelope"));
     }
-    match envelope.first() {
-        Some(&VERSION) => {}
-        Some(&other) => return Err(OpenError::UnsupportedVersion(other)),
-        None => return Err(OpenError::Malformed("empty")),
+    match (envelope_version(envelope), envelope.first()) {
+        (Some(Version::V1), _) => v1::envelope::validate_envelope(envelope),
+        (Some(Version::V2), _) => v2::envelope::validate_envelope(envelope),
+        (None, Some(&other)) => Err(OpenError::UnsupportedVersion(other)),
+        (None, None) => Err(OpenError::Malformed("empty")),
     }
-    if !(envelope.len() - OVERHEAD).is_multiple_of(FRAME_BLOCK) {
-        return Err(OpenError::Malformed("length is not on a frame boundary"));
-    }
-    Ok(())
 }
 
-/// Decrypts an envelope with `key` and returns the body, zeroized on drop.
-///
-/// Checks run in the order FORMAT-v1 §5 prescribes; nothing here panics on any
-/// input.
-pub fn open(key: &SecretKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    open_derived(&key.derive(), envelope)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Opening with the derivations already done (see [`seal_derived`]).
-pub(crate) fn open_derived(
-    derived: &Derived,
-    envelope: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    validate_envelope(envelope)?;
-    let malformed = OpenError::Malformed("truncated");
-    let (header, rest) = envelope
-        .split_at_checked(HEADER_LEN)
-        .ok_or(malformed.clone())?;
-    let (ciphertext, tag) = rest
-        .split_at_checked(rest.len() - TAG_LEN)
-        .ok_or(malformed.clone())?;
-    let nonce: [u8; NONCE_LEN] = header
-        .get(1..)
-        .and_then(|n| n.try_into().ok())
-        .ok_or(malformed.clone())?;
-    let tag = Tag::try_from(tag).map_err(|_| malformed)?;
-
-    let mut frame = Zeroizing::new(ciphertext.to_vec());
-    cipher(&derived.enc_key)
-        .decrypt_inout_detached(
-            &Nonce::from(nonce),
-            &aad(&derived.id),
-            frame.as_mut_slice().into(),
-            &tag,
-        )
-        .map_err(|_| OpenError::DecryptionFailed)?;
-    unframe(frame)
-}
-
-/// Checks the decrypted frame and strips it down to the body in place.
-fn unframe(mut frame: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    let (prefix, rest) = frame
-        .split_at_checked(FRAME_LEN_PREFIX)
-        .ok_or(OpenError::Malformed("frame shorter than its length prefix"))?;
-    let declared = u32::from_be_bytes(
-        prefix
-            .try_into()
-            .map_err(|_| OpenError::Malformed("frame shorter than its length prefix"))?,
-    ) as usize;
-    let padding = rest
-        .get(declared..)
-        .ok_or(OpenError::Malformed("declared length exceeds the frame"))?;
-    if frame_len(declared) != Some(frame.len()) {
-        return Err(OpenError::Malformed(
-            "frame is not the minimal padded length",
+    #[test]
+    fn each_version_has_its_shape() {
+        let mut envelope = vec![1u8; 285];
+        assert_eq!(validate_envelope(&envelope), Ok(()));
+        assert_eq!(envelope_version(&envelope), Some(Version::V1));
+        envelope[0] = 2;
+        assert_eq!(validate_envelope(&envelope), Ok(()));
+        assert_eq!(envelope_version(&envelope), Some(Version::V2));
+        envelope[0] = 3;
+        assert_eq!(
+            validate_envelope(&envelope),
+            Err(OpenError::UnsupportedVersion(3))
+        );
+        assert_eq!(envelope_version(&envelope), None);
+        for version in [1, 2, 3] {
+            let mut short = vec![version; 284];
+            assert!(matches!(
+                validate_envelope(&short),
+                Err(OpenError::Malformed(_))
+            ));
+            short.resize(286, 0);
+            short[0] = version;
+            let expected = if version == 3 {
+                OpenError::UnsupportedVersion(3)
+            } else {
+                OpenError::Malformed("length is not on a frame boundary")
+            };
+            assert_eq!(validate_envelope(&short), Err(expected));
+        }
+        assert!(matches!(
+            validate_envelope(&[]),
+            Err(OpenError::Malformed(_))
         ));
+        assert_eq!(envelope_version(&[]), None);
     }
-    if padding.iter().any(|&b| b != 0) {
-        return Err(OpenError::Malformed("nonzero padding"));
-    }
-    frame.copy_within(FRAME_LEN_PREFIX..FRAME_LEN_PREFIX + declared, 0);
-    // Truncating keeps the capacity, which `Zeroizing<Vec<u8>>` wipes in full on drop.
-    frame.truncate(declared);
-    Ok(frame)
 }

@@ -1,19 +1,22 @@
 //! The error types of the core crate. None of them ever carries key material,
-//! claims, plaintext or the input that failed to parse.
+//! claims, passphrases, plaintext or the input that failed to parse.
 
 use std::time::Duration;
 
+use crate::format::{v1, v2};
 use crate::store::StoreError;
 
-/// Why an envelope could not be opened.
+/// Why an envelope could not be opened: the three classes of FORMAT-v1 §5 and
+/// FORMAT-v2 §5, and nothing else.
 ///
-/// Decryption failures are deliberately opaque: a wrong key, a flipped bit and a
-/// forged envelope all look the same.
+/// Decryption failures are deliberately opaque: a wrong key, a wrong
+/// passphrase, a flipped bit and a forged envelope all look the same.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
-    /// The bytes are not a well-formed v1 envelope, or the decrypted frame is not
-    /// well formed. The reason is a fixed description, never data.
+    /// The bytes are not a well-formed envelope of their version, or the
+    /// decrypted frame or content is not well formed. The reason is a fixed
+    /// description, never data.
     #[error("malformed envelope: {0}")]
     Malformed(&'static str),
     /// The envelope starts with a version byte this library does not speak.
@@ -50,6 +53,31 @@ pub enum ParseError {
     /// A base URL for a link is not usable; the reason is a fixed description.
     #[error("invalid link base: {0}")]
     LinkBase(&'static str),
+    /// A link key is neither as long as a v1 key nor as long as a v2 fragment.
+    #[error(
+        "a link key must be {} (v1) or {} (v2) characters, found {found}",
+        v1::KEY_B64U_LEN,
+        v2::FRAGMENT_B64U_LEN
+    )]
+    KeyLength {
+        /// The length found.
+        found: usize,
+    },
+    /// A fragment decodes, but starts with a version byte this library does
+    /// not speak for it.
+    #[error("{what} has unsupported version {version:#04x}")]
+    UnsupportedVersion {
+        /// What was being parsed.
+        what: &'static str,
+        /// The version byte found (a format field, not key material).
+        version: u8,
+    },
+    /// A v2 link fragment sets a flag bit that version 2 does not define.
+    #[error("a v2 link key has unknown flags {flags:#04x}")]
+    UnknownFlags {
+        /// The flags byte found (a format field, not key material).
+        flags: u8,
+    },
 }
 
 /// The operating system's random number generator failed.
@@ -61,7 +89,8 @@ pub struct RandomnessError(#[source] pub(crate) getrandom::Error);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SealError {
-    /// The body is longer than the format can carry (2^32 - 1 bytes).
+    /// The body (with, in v2, its content header, name and media type) is
+    /// longer than the format can carry (2^32 - 1 bytes).
     #[error("body of {size} bytes is longer than the format allows")]
     BodyTooLarge {
         /// The body's length.
@@ -70,6 +99,109 @@ pub enum SealError {
     /// No nonce could be drawn.
     #[error(transparent)]
     Randomness(#[from] RandomnessError),
+}
+
+/// Why [`crate::v2::seal`] made no envelope: the passphrase argument does not
+/// fit the key (nothing was derived), or sealing itself failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealV2Error {
+    /// A passphrase was missing for a key that needs one, or given for one
+    /// that does not.
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseMismatch),
+    /// The content is too large for the format, or no nonce could be drawn.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+}
+
+impl From<RandomnessError> for SealV2Error {
+    fn from(e: RandomnessError) -> Self {
+        Self::Seal(SealError::Randomness(e))
+    }
+}
+
+/// A passphrase that does not fit a v2 key's flags: reported before any
+/// derivation, by [`crate::v2::seal`] ([`SealV2Error::Passphrase`]),
+/// [`crate::v2::open`] ([`OpenV2Error::Passphrase`]) and
+/// [`crate::v2::SecretKey::passphrase_proof`].
+///
+/// This is the caller's mistake, not a property of an envelope: a reveal page
+/// asks for the passphrase exactly when
+/// [`needs_passphrase`](crate::v2::SecretKey::needs_passphrase) says so. A
+/// *wrong* passphrase is not this error: it derives other keys, and opening
+/// fails with [`OpenError::DecryptionFailed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PassphraseMismatch {
+    /// The key's flags say a passphrase is needed, and none was given.
+    #[error("this link needs a passphrase, and none was given")]
+    Required,
+    /// A passphrase was given for a key whose flags say it has none.
+    #[error("this link has no passphrase, but one was given")]
+    Unexpected,
+}
+
+/// Why a passphrase was refused before deriving anything (FORMAT-v2 §2).
+/// Never carries the passphrase or its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PassphraseError {
+    /// The passphrase is empty.
+    #[error("the passphrase is empty")]
+    Empty,
+    /// The passphrase is longer than 1,024 bytes of UTF-8 after NFC.
+    #[error(
+        "the passphrase is longer than {} bytes (UTF-8, after NFC)",
+        v2::PASSPHRASE_MAX_LEN
+    )]
+    TooLong,
+}
+
+/// Why a file's name or media type cannot go into a v2 envelope
+/// (FORMAT-v2 §4). Never carries the name or the media type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContentError {
+    /// The name is empty or longer than 255 bytes of UTF-8.
+    #[error(
+        "a file name must be {} to {} bytes of UTF-8",
+        v2::MIN_NAME_LEN,
+        v2::MAX_NAME_LEN
+    )]
+    NameLength,
+    /// The name contains `/`, `\`, a control character or a bidirectional
+    /// control.
+    #[error("a file name must not contain a path separator, a control or a bidirectional control")]
+    NameCharacter,
+    /// The name is `.` or `..`.
+    #[error("a file name must not be `.` or `..`")]
+    NameReserved,
+    /// The media type is longer than 255 bytes.
+    #[error("a media type must be at most {} bytes", v2::MAX_MEDIA_TYPE_LEN)]
+    MediaTypeLength,
+    /// The media type has a byte outside printable ASCII without space.
+    #[error("a media type must be printable ASCII without spaces")]
+    MediaTypeCharacter,
+}
+
+/// Why [`crate::v2::open`] returned no content: the passphrase argument does
+/// not fit the key (nothing was derived or checked), or the envelope could
+/// not be opened.
+///
+/// The two are kept apart so that [`OpenError`] stays the three classes of
+/// FORMAT-v2 §5 that an envelope can earn, and so that a caller can tell its
+/// own mistake from a bad envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenV2Error {
+    /// A passphrase was missing for a key that needs one, or given for one
+    /// that does not.
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseMismatch),
+    /// The envelope is malformed, of another version, or does not decrypt.
+    #[error(transparent)]
+    Envelope(#[from] OpenError),
 }
 
 /// A [`Policy`](crate::Policy) whose limits contradict each other.

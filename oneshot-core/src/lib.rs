@@ -6,9 +6,16 @@
 //!
 //! This crate holds everything that does not do I/O:
 //!
-//! - the v1 format ([`format`](mod@format)): [`SecretKey`] (the 32 bytes that travel only in a
-//!   link's fragment), the values derived from it ([`Claim`], [`SecretId`]),
-//!   [`seal`] and [`open`] for envelopes, and [`link`] parsing and building;
+//! - the format, one module per version, each with its named constants in
+//!   [`format`](mod@format):
+//!   - [`v1`]: the 32-byte [`v1::SecretKey`] that travels only in a link's
+//!     fragment, [`v1::seal`] and [`v1::open`] for its envelopes;
+//!   - [`v2`]: keys with flags, passphrases, files, Padmé padding and
+//!     receipts ([`v2::SecretKey`], [`v2::seal`], [`v2::open`],
+//!     [`v2::ReceiptKey`]);
+//!   - what all versions share: the values derived from a key ([`Claim`],
+//!     [`SecretId`]) with their [`Version`], [`link`] parsing and building
+//!     for both versions, and [`validate_envelope`] for servers;
 //! - the store contract ([`SecretStore`], [`StoreError`]) that backends such as
 //!   `oneshot-memory` and `oneshot-redis` implement;
 //! - the [`OneShot`] facade that puts them together under a [`Policy`];
@@ -22,8 +29,8 @@
 //! let oneshot = OneShot::new(store);
 //! let share = oneshot.share(b"hunter2", None).await?;
 //! let link = share.link("https://secrets.example/s")?;
-//! // ... the link travels to the reader, who parses the key out of it:
-//! let key = oneshot_core::link::parse_key(&link)?;
+//! // ... the link travels to the reader, who parses the (v1) key out of it:
+//! let key: oneshot_core::SecretKey = link.parse()?;
 //! let secret = oneshot.reveal(&key).await?.expect("first read");
 //! assert_eq!(&secret[..], b"hunter2");
 //! assert!(oneshot.reveal(&key).await?.is_none(), "second read finds nothing");
@@ -52,30 +59,35 @@ mod error;
 pub mod format;
 mod guard;
 mod id;
-mod key;
 pub mod link;
 mod oneshot;
 mod policy;
+mod random;
 pub mod store;
+pub mod v1;
+pub mod v2;
+mod version;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-#[cfg(test)]
-mod vector_tests;
-
 pub use claim::Claim;
-pub use envelope::{envelope_len, open, seal, validate_envelope};
+pub use envelope::{envelope_version, validate_envelope};
 pub use error::{
-    CreateError, OpenError, ParseError, PolicyError, RandomnessError, RevealError, SealError,
+    ContentError, CreateError, OpenError, OpenV2Error, ParseError, PassphraseError,
+    PassphraseMismatch, PolicyError, RandomnessError, RevealError, SealError, SealV2Error,
     ShareError, TooLarge, TtlOutOfRange,
 };
 pub use guard::{PassphraseProof, PassphraseVerifier, ReceiptClaim, ReceiptVerifier};
 pub use id::SecretId;
-pub use key::SecretKey;
 pub use oneshot::{OneShot, Share};
 pub use policy::Policy;
 pub use store::{BoxError, SecretStore, StoreError};
+/// The format v1 items, re-exported at the root for the facade and the
+/// crates that use it; new code names them [`v1::SecretKey`], [`v1::seal`],
+/// [`v1::open`] and [`v1::envelope_len`].
+pub use v1::{SecretKey, envelope_len, open, seal};
+pub use version::Version;
 
 /// Re-exported so callers can hold plaintext the way this crate hands it out.
 pub use zeroize::Zeroizing;

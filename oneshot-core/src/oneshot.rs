@@ -6,15 +6,16 @@ use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
 use crate::claim::Claim;
-use crate::envelope::{open_derived, seal_derived, validate_envelope};
 use crate::error::{CreateError, ParseError, PolicyError, RevealError, SealError, ShareError};
 use crate::format::v1::NONCE_LEN;
 use crate::guard::PassphraseProof;
 use crate::id::SecretId;
-use crate::key::{SecretKey, fill_random};
 use crate::link::build_link;
 use crate::policy::Policy;
+use crate::random::fill_random;
 use crate::store::{Guards, SecretStore, StoreError, TakeOutcome};
+use crate::v1::SecretKey;
+use crate::v1::envelope::{open_derived, seal_derived, validate_envelope};
 
 /// Shares and reveals one-time secrets over any [`SecretStore`].
 ///

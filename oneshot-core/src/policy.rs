@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::envelope::envelope_len;
 use crate::error::{PolicyError, TooLarge, TtlOutOfRange};
+use crate::v1::envelope_len;
 
 /// Size and lifetime limits (FORMAT-v1 §7).
 ///

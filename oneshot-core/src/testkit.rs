@@ -46,7 +46,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Barrier;
 
 use crate::guard::{PassphraseProof, ReceiptClaim};
-use crate::key::fill_random;
+use crate::random::fill_random;
 use crate::store::{
     BurnOutcome, BurnReason, Guards, Receipt, ReceiptState, SecretStore, StoreError, TakeOutcome,
 };

@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use oneshot_core::link::{build_link, parse_key};
+use oneshot_core::link::{LinkKey, build_link, parse_key};
 use oneshot_core::{
-    Claim, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey, StoreError, open, seal,
+    Claim, OpenError, ParseError, Policy, PolicyError, SecretId, SecretKey, StoreError, Version,
+    open, seal,
 };
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
@@ -31,7 +32,12 @@ fn parse_key_accepts_links_and_bare_keys_with_whitespace() {
         format!("https://x.example/s#{KEY}"),
         format!("  http://127.0.0.1:3000/s#{KEY}  "),
     ] {
-        assert_eq!(parse_key(&input).unwrap(), key, "{input:?}");
+        assert_eq!(
+            parse_key(&input).unwrap(),
+            LinkKey::V1(key.clone()),
+            "{input:?}"
+        );
+        assert_eq!(input.parse::<SecretKey>().unwrap(), key, "{input:?}");
     }
 }
 
@@ -45,11 +51,11 @@ fn parse_key_rejects_non_canonical_and_wrong_lengths() {
     ));
     assert!(matches!(
         parse_key(&format!("{KEY}=")),
-        Err(ParseError::Length { .. })
+        Err(ParseError::KeyLength { found: 44 })
     ));
     assert!(matches!(
         parse_key(&KEY[..42]),
-        Err(ParseError::Length { .. })
+        Err(ParseError::KeyLength { found: 42 })
     ));
     assert!(matches!(
         parse_key(&format!("{}+", &KEY[..42])),
@@ -57,9 +63,21 @@ fn parse_key_rejects_non_canonical_and_wrong_lengths() {
     ));
     assert!(matches!(
         parse_key(&format!("https://x/s#{KEY}&x")),
-        Err(ParseError::Length { .. })
+        Err(ParseError::KeyLength { found: 45 })
     ));
-    assert!(matches!(parse_key(""), Err(ParseError::Length { .. })));
+    assert!(matches!(
+        parse_key(""),
+        Err(ParseError::KeyLength { found: 0 })
+    ));
+    // The v1 parser alone still names its one length.
+    assert!(matches!(
+        format!("{KEY}=").parse::<SecretKey>(),
+        Err(ParseError::Length {
+            expected: 43,
+            found: 44,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -105,9 +123,13 @@ fn ids_are_strict_lowercase_hex() {
 #[test]
 fn claims_round_trip_and_derive_the_id() {
     let key = SecretKey::from_b64u(KEY).unwrap();
-    let claim = Claim::from_b64u(&key.claim().to_b64u()).unwrap();
+    let claim = Claim::from_b64u(Version::V1, &key.claim().to_b64u()).unwrap();
     assert_eq!(claim, key.claim());
+    assert_eq!(claim.version(), Version::V1);
     assert_eq!(claim.id(), key.id());
+    let as_v2 = Claim::from_b64u(Version::V2, &key.claim().to_b64u()).unwrap();
+    assert_ne!(as_v2, claim, "a claim carries its version");
+    assert_ne!(as_v2.id(), key.id(), "the version chooses the id's hash");
 }
 
 #[test]

@@ -5,19 +5,19 @@ use std::str::FromStr;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use hkdf::Hkdf;
-use rand_core::TryRng;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::bytes::decode_b64u_32;
 use crate::claim::Claim;
 use crate::error::{ParseError, RandomnessError};
-use crate::format::v1::{
-    CLAIM_LEN, HKDF_INFO_CLAIM, HKDF_INFO_ENC, HKDF_SALT, KEY_B64U_LEN, KEY_LEN,
-};
+use crate::format::v1::{CLAIM_LEN, HKDF_INFO_CLAIM, HKDF_INFO_ENC, HKDF_SALT, KEY_LEN};
 use crate::id::SecretId;
+use crate::random::fill_random;
+use crate::version::Version;
 
-/// The 32-byte link key `K`: the only secret a reader needs.
+/// The 32-byte link key `K` of format v1: the only secret a reader needs.
 ///
 /// It lives only in the link's fragment and in the memory of the clients that
 /// hold the link. It is zeroized on drop and prints as `SecretKey([REDACTED])`.
@@ -61,31 +61,17 @@ impl SecretKey {
     /// Parses exactly the 43-character base64url form; no whitespace, no link.
     /// Use [`crate::link::parse_key`] for user input.
     pub fn from_b64u(encoded: &str) -> Result<Self, ParseError> {
-        if encoded.len() != KEY_B64U_LEN {
-            return Err(ParseError::Length {
-                what: "a link key",
-                expected: KEY_B64U_LEN,
-                found: encoded.chars().count(),
-            });
-        }
-        let mut bytes = [0u8; KEY_LEN];
-        // base64ct rejects non-canonical trailing bits, padding and foreign
-        // alphabets, in constant time with respect to the key's value.
-        match Base64UrlUnpadded::decode(encoded, &mut bytes) {
-            Ok(decoded) if decoded.len() == KEY_LEN => Ok(Self(bytes)),
-            _ => {
-                bytes.zeroize();
-                Err(ParseError::Encoding {
-                    what: "a link key",
-                    encoding: "base64url without padding",
-                })
-            }
-        }
+        decode_b64u_32(encoded, "a v1 link key").map(Self)
     }
 
     /// The 43-character base64url form that goes after `#` in a link.
     pub fn to_b64u(&self) -> Zeroizing<String> {
         Zeroizing::new(Base64UrlUnpadded::encode_string(&self.0))
+    }
+
+    /// The 43-character fragment of a link: the same as [`SecretKey::to_b64u`].
+    pub fn to_fragment(&self) -> Zeroizing<String> {
+        self.to_b64u()
     }
 
     /// The claim that proves knowledge of this key to a server at take time.
@@ -102,21 +88,14 @@ impl SecretKey {
     pub(crate) fn derive(&self) -> Derived {
         let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), &self.0);
         let mut enc_key = EncKey([0u8; KEY_LEN]);
-        let mut claim = [0u8; CLAIM_LEN];
+        let mut claim = Zeroizing::new([0u8; CLAIM_LEN]);
         // 32 bytes is far below HKDF-SHA256's 255 * 32 limit, so neither expand can fail.
         let _ = hkdf.expand(HKDF_INFO_ENC, &mut enc_key.0);
-        let _ = hkdf.expand(HKDF_INFO_CLAIM, &mut claim);
-        let claim = Claim::from_bytes(claim);
+        let _ = hkdf.expand(HKDF_INFO_CLAIM, &mut claim[..]);
+        let claim = Claim::from_bytes(Version::V1, *claim);
         let id = claim.id();
         Derived { enc_key, claim, id }
     }
-}
-
-/// Fills `buf` from the operating system's CSPRNG.
-pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), RandomnessError> {
-    getrandom::SysRng
-        .try_fill_bytes(buf)
-        .map_err(RandomnessError)
 }
 
 impl Drop for SecretKey {
@@ -136,9 +115,10 @@ impl fmt::Debug for SecretKey {
 impl FromStr for SecretKey {
     type Err = ParseError;
 
-    /// Accepts a bare key or a full link, like [`crate::link::parse_key`].
+    /// Accepts a bare 43-character key or a full v1 link, with the trimming
+    /// of [`crate::link::parse_key`]; a v2 key is the wrong length here.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::link::parse_key(s)
+        Self::from_b64u(crate::link::fragment_of(s))
     }
 }
 

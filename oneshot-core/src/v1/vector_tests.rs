@@ -4,10 +4,11 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Deserialize;
 
-use crate::envelope::seal_with_nonce;
-use crate::{OpenError, SecretKey, open};
+use crate::OpenError;
+use crate::v1::envelope::seal_with_nonce;
+use crate::v1::{SecretKey, open};
 
-const VECTORS: &str = include_str!("../tests/data/vectors-v1.json");
+const VECTORS: &str = include_str!("../../tests/data/vectors-v1.json");
 
 #[derive(Deserialize)]
 struct Vectors {
