@@ -4,10 +4,10 @@
 //! `"retry"` on a `503`); no framework rejection text reaches the client, and
 //! no error message repeats what the client sent.
 //!
-//! - [`errors`]: [`ApiError`] and the store-failure mapping;
-//! - [`body`]: reading a request body and its fields;
-//! - [`gate`]: the create-token check;
-//! - [`v1`]: the handlers of `/api/v1`.
+//! `errors` holds [`ApiError`] and what store failures mean for a client,
+//! `body` reads request bodies and their fields, `gate` checks the create
+//! token, and `v1` has the handlers of `/api/v1` (a `v2` would sit beside it
+//! and add its routes in [`routes`]).
 
 mod body;
 mod errors;
