@@ -27,13 +27,9 @@ use serde::{Deserialize, Serialize};
 /// The JSON body of every error response: `{"error", "message", "retry"?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// A stable, machine-readable code (see [`error_codes`]). Reads as empty
-    /// when absent, so that a client can still use the rest of an error from
-    /// a proxy or another server.
-    #[serde(default)]
+    /// A stable, machine-readable code (see [`error_codes`]).
     pub error: String,
-    /// A sentence for people. Never repeats client input. Empty when absent.
-    #[serde(default)]
+    /// A sentence for people. Never repeats client input.
     pub message: String,
     /// On `503` only: whether repeating the request is safe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,7 +68,6 @@ mod tests {
             serde_json::to_value(&without_retry).unwrap(),
             json!({ "error": "busy", "message": "m" })
         );
-        let sparse: ErrorBody = serde_json::from_value(json!({ "message": "m" })).unwrap();
-        assert_eq!(sparse.error, "");
+        assert!(serde_json::from_value::<ErrorBody>(json!({ "message": "m" })).is_err());
     }
 }
