@@ -105,7 +105,7 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
     // client can stall every slot while it refreshes its slot map after a node
     // died (calls end Indeterminate at the response timeout), and in about one
     // run in ten it deadlocks until the store replaces the connection (see
-    // `cluster.rs`). What must hold: such failures are rare, and the live
+    // `src/backend/cluster.rs`). What must hold: such failures are rare, and the live
     // masters work again well before the end of the run.
     let replacements = store.cluster_connection_replacements();
     eprintln!("connection replacements: {replacements}");
