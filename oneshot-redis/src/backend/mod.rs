@@ -2,10 +2,10 @@
 //! through [`Backend::run`], which bounds it by the store's deadline and maps
 //! its failure to the [`StoreError`] that says whether it may have run.
 //!
-//! Inside, from the bottom: [`classify`] (the mapping rules), [`health`] (the
-//! rule for replacing a silent connection, used by both topologies), [`tls`],
-//! then [`single`] and [`cluster`] (the two query paths), [`connect`]
-//! (start-up), and this file.
+//! Inside, from the bottom: [`classify`](mod@classify) (the mapping rules),
+//! [`health`] (the rule for replacing a silent connection, used by both
+//! topologies), `tls` (with the `tls` feature), then [`single`] and
+//! [`cluster`] (the two query paths), [`connect`] (start-up), and this file.
 
 mod classify;
 mod cluster;
