@@ -1,6 +1,6 @@
 //! The oneshot example programs as a library, so that tests can run them in
 //! process: the web server ([`server`]) and the `oneshot` command-line client
-//! ([`cli`]).
+//! ([`cli`]), and the JSON they exchange ([`wire`]).
 //!
 //! The binaries in `src/bin/` are thin wrappers around these modules.
 #![forbid(unsafe_code)]
@@ -8,3 +8,4 @@
 pub mod cli;
 pub mod server;
 pub mod ttl;
+pub mod wire;

@@ -1,16 +1,38 @@
 //! The JSON API against the real server on a free port, on the in-memory
 //! store and on a real `redis-server` (and Redis Cluster) spawned for the test.
 
-mod common;
+mod common {
+    pub(crate) mod api;
+    pub(crate) mod bearer;
+    pub(crate) mod keys;
+    pub(crate) mod plain;
+    pub(crate) mod redis;
+    pub(crate) mod redis_server;
+    pub(crate) mod server;
+}
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use common::{Api, TestServer, sealed};
+use common::api::{Api, sealed, sealed_with};
+use common::keys::{KEYS, key};
+use common::redis::spawn_redis;
+use common::redis_server::server_on_redis;
+use common::server::TestServer;
 use oneshot_core::Policy;
 use oneshot_examples::server::CreateToken;
+use oneshot_examples::wire::ErrorBody;
+use oneshot_examples::wire::v1::{
+    ConfigResponse, CreateRequest, CreateResponse, TakeRequest, TakeResponse,
+};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+/// `value` read as `T`, or a failure that shows it.
+fn read<T: DeserializeOwned>(value: &Value) -> T {
+    serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{e}: {value}"))
+}
 
 /// Round trip, second take 404, duplicate 409, one winner of 16 racers.
 async fn core_suite(api: &Api) {
@@ -18,12 +40,13 @@ async fn core_suite(api: &Api) {
     let s = sealed(b"hunter2");
     let (status, body) = api.create(&s, Some(3600)).await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(body["id"], json!(s.id));
+    let created: CreateResponse = read(&body);
+    assert_eq!(created.id, s.id);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let expires = body["expires_at"].as_u64().expect("expires_at is a number");
+    let expires = created.expires_at;
     assert!(
         (now + 3590..=now + 3610).contains(&expires),
         "{expires} vs {now}"
@@ -32,11 +55,11 @@ async fn core_suite(api: &Api) {
     // Same id again: 409, and the first stays intact.
     let (status, body) = api.create(&s, None).await;
     assert_eq!(status, 409, "{body}");
-    assert_eq!(body["error"], "already_exists");
+    assert_eq!(read::<ErrorBody>(&body).error, "already_exists");
 
     let (status, body) = api.take(&s.claim).await;
     assert_eq!(status, 200, "{body}");
-    let envelope = Base64UrlUnpadded::decode_vec(body["envelope"].as_str().unwrap()).unwrap();
+    let envelope = Base64UrlUnpadded::decode_vec(&read::<TakeResponse>(&body).envelope).unwrap();
     let opened = oneshot_core::open(&s.key, &envelope).unwrap();
     assert_eq!(&opened[..], b"hunter2");
 
@@ -46,13 +69,13 @@ async fn core_suite(api: &Api) {
     let (status, never) = api.take(&sealed(b"x").claim).await;
     assert_eq!(status, 404);
     assert_eq!(gone, never, "already-read and never-existed look the same");
-    assert_eq!(gone["error"], "not_found");
+    assert_eq!(read::<ErrorBody>(&gone).error, "not_found");
 
     // Default TTL when none is given.
     let s = sealed(b"default ttl");
     let (status, body) = api.create(&s, None).await;
     assert_eq!(status, 201, "{body}");
-    let expires = body["expires_at"].as_u64().unwrap();
+    let expires = read::<CreateResponse>(&body).expires_at;
     assert!(expires >= now + 24 * 3600 - 10 && expires <= now + 24 * 3600 + 10);
 
     // 16 concurrent takes of one secret: exactly one 200, fifteen 404.
@@ -144,34 +167,49 @@ async fn expect_error(api: &Api, req: Req, status: u16, code: &str) {
         ct.starts_with("application/json"),
         "{method} {path}: content-type {ct}"
     );
-    let v: Value = serde_json::from_str(&text).expect("JSON error body");
-    assert_eq!(v["error"], code, "{method} {path}: {text}");
-    assert!(
-        v["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{text}"
-    );
+    let v: ErrorBody = serde_json::from_str(&text).expect("JSON error body");
+    assert_eq!(v.error, code, "{method} {path}: {text}");
+    assert!(!v.message.is_empty(), "{text}");
 }
 
 const JSON: Option<&str> = Some("application/json");
 
-#[allow(clippy::needless_pass_by_value)] // called with temporaries
-fn b(v: Value) -> Vec<u8> {
-    v.to_string().into_bytes()
+fn b(v: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap()
 }
 
 /// Every class of bad input gets its 4xx with a JSON body.
 async fn bad_input_suite(api: &Api) {
-    let s = sealed(b"valid");
+    // A fixed key: the cases below must not depend on the draw (an id
+    // without the letters a-f would survive `to_uppercase`).
+    let s = sealed_with(key(KEYS[4]), b"valid");
+    assert!(s.id.bytes().any(|c| c.is_ascii_lowercase()), "{}", s.id);
     let create = "/api/v1/secrets";
     let take = "/api/v1/secrets/take";
-    let ok = || json!({ "id": s.id, "envelope": s.envelope, "ttl_secs": 3600 });
+    let ok = || serde_json::to_value(s.create_request(Some(3600))).unwrap();
     let with = |field: &str, value: Value| {
         let mut v = ok();
         v[field] = value;
-        Req::post(create, b(v))
+        Req::post(create, b(&v))
     };
-    let envelope = |bytes: &[u8]| with("envelope", json!(Base64UrlUnpadded::encode_string(bytes)));
-    let claim = |claim: String| Req::post(take, b(json!({ "claim": claim })));
+    let without = |field: &str| {
+        let mut v = ok();
+        v.as_object_mut().unwrap().remove(field);
+        Req::post(create, b(&v))
+    };
+    let (id, envelope_field, ttl_field) = (
+        CreateRequest::ID.name,
+        CreateRequest::ENVELOPE.name,
+        CreateRequest::TTL_SECS.name,
+    );
+    let envelope = |bytes: &[u8]| {
+        with(
+            envelope_field,
+            json!(Base64UrlUnpadded::encode_string(bytes)),
+        )
+    };
+    let claim = |claim: String| Req::post(take, b(&TakeRequest { claim }));
+    let claim_of = |value: Value| Req::post(take, b(&json!({ (TakeRequest::CLAIM.name): value })));
     let raw = Base64UrlUnpadded::decode_vec(&s.envelope).unwrap();
     let mut v2 = raw.clone();
     v2[0] = 2;
@@ -183,12 +221,12 @@ async fn bad_input_suite(api: &Api) {
     let mut cases: Vec<(Req, u16, &str)> = vec![
         // Content type.
         (
-            Req::post(create, b(ok())).content_type(Some("text/plain")),
+            Req::post(create, b(&ok())).content_type(Some("text/plain")),
             415,
             "unsupported_media_type",
         ),
         (
-            Req::post(create, b(ok())).content_type(None),
+            Req::post(create, b(&ok())).content_type(None),
             415,
             "unsupported_media_type",
         ),
@@ -202,35 +240,28 @@ async fn bad_input_suite(api: &Api) {
         (Req::post(create, b"\xff\xfe".to_vec()), 400, "invalid_json"),
         (Req::post(create, Vec::new()), 400, "invalid_json"),
         (Req::post(take, b"[1,2]".to_vec()), 400, "invalid_request"),
-        (
-            Req::post(create, b(json!({ "envelope": s.envelope }))),
-            400,
-            "invalid_request",
-        ),
+        (without(id), 400, "invalid_request"),
+        // Deliberately not a field of the request.
         (with("admin", json!(true)), 400, "invalid_request"),
-        (Req::post(take, b(json!({}))), 400, "invalid_request"),
+        (Req::post(take, b(&json!({}))), 400, "invalid_request"),
         // Wrong types.
-        (with("id", json!(5)), 400, "invalid_id"),
-        (with("envelope", json!([1, 2])), 400, "invalid_envelope"),
-        (with("ttl_secs", json!("1h")), 400, "invalid_ttl"),
-        (
-            Req::post(take, b(json!({ "claim": 123 }))),
-            400,
-            "invalid_claim",
-        ),
+        (with(id, json!(5)), 400, "invalid_id"),
+        (with(envelope_field, json!([1, 2])), 400, "invalid_envelope"),
+        (with(ttl_field, json!("1h")), 400, "invalid_ttl"),
+        (claim_of(json!(123)), 400, "invalid_claim"),
         // Bad hex and wrong id lengths.
-        (with("id", json!(s.id.to_uppercase())), 400, "invalid_id"),
-        (with("id", json!("zz".repeat(16))), 400, "invalid_id"),
-        (with("id", json!(&s.id[..30])), 400, "invalid_id"),
-        (with("id", json!(format!("{}00", s.id))), 400, "invalid_id"),
+        (with(id, json!(s.id.to_uppercase())), 400, "invalid_id"),
+        (with(id, json!("zz".repeat(16))), 400, "invalid_id"),
+        (with(id, json!(&s.id[..30])), 400, "invalid_id"),
+        (with(id, json!(format!("{}00", s.id))), 400, "invalid_id"),
         // Bad base64 and envelopes that are not v1 envelopes.
         (
-            with("envelope", json!(format!("{}==", s.envelope))),
+            with(envelope_field, json!(format!("{}==", s.envelope))),
             400,
             "invalid_envelope",
         ),
         (
-            with("envelope", json!(s.envelope.replace('A', "+"))),
+            with(envelope_field, json!(s.envelope.replace('A', "+"))),
             400,
             "invalid_envelope",
         ),
@@ -250,10 +281,10 @@ async fn bad_input_suite(api: &Api) {
         (Req::bare("GET", "/api/v1/secrets/0123"), 404, "not_found"),
         (Req::bare("GET", "/static/nope.js"), 404, "not_found"),
         (Req::bare("GET", "/static/%ff%fe"), 404, "not_found"),
-        (Req::post("/", b(ok())), 405, "method_not_allowed"),
+        (Req::post("/", b(&ok())), 405, "method_not_allowed"),
     ];
     // TTL out of range or not a whole number.
-    for ttl in [
+    for secs in [
         json!(0),
         json!(59),
         json!(72 * 3600 + 1),
@@ -261,7 +292,7 @@ async fn bad_input_suite(api: &Api) {
         json!(1.5),
         json!(1e30),
     ] {
-        cases.push((with("ttl_secs", ttl), 400, "invalid_ttl"));
+        cases.push((with(ttl_field, secs), 400, "invalid_ttl"));
     }
     for (req, status, code) in cases {
         expect_error(api, req, status, code).await;
@@ -317,7 +348,9 @@ async fn headers_suite(api: &Api) {
             .http
             .request(method.parse().unwrap(), format!("{}{path}", api.base))
             .header("content-type", "application/json")
-            .body("{\"claim\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"}")
+            .body(b(&TakeRequest {
+                claim: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8".to_owned(),
+            }))
             .send()
             .await
             .unwrap();
@@ -374,6 +407,11 @@ async fn memory_bad_inputs_get_json_4xx() {
     chunked_over_limit(&server.base).await;
     assert_eq!(server.entries(), 0);
     assert_eq!(server.counts.puts(), 0, "no bad input reached the store");
+    assert_eq!(
+        server.counts.takes(),
+        1,
+        "only the suite's final, well-formed take reached the store"
+    );
     server.stop().await;
 }
 
@@ -402,6 +440,8 @@ async fn graceful_shutdown_finishes_and_stops_listening() {
     assert!(after.is_err(), "the server stopped listening");
 }
 
+/// The config, as sent: the JSON itself, so that a test can also check
+/// that it holds nothing else.
 async fn get_config(api: &Api) -> Value {
     let r = api
         .http
@@ -423,15 +463,17 @@ async fn without_a_create_token_anyone_creates() {
         .with_default_ttl(Duration::from_secs(600));
     let server = TestServer::with_store(Arc::new(oneshot_memory::MemoryStore::new()), policy).await;
     let api = Api::new(&server.base);
+    let expected = ConfigResponse {
+        create_requires_token: false,
+        max_bytes: 1000,
+        min_ttl_secs: 120,
+        max_ttl_secs: 7200,
+        default_ttl_secs: 600,
+    };
     assert_eq!(
         get_config(&api).await,
-        json!({
-            "create_requires_token": false,
-            "max_bytes": 1000,
-            "min_ttl_secs": 120,
-            "max_ttl_secs": 7200,
-            "default_ttl_secs": 600,
-        })
+        serde_json::to_value(expected).unwrap(),
+        "exactly these fields"
     );
     let s = sealed(b"open server");
     assert_eq!(api.create(&s, None).await.0, 201);
@@ -453,13 +495,10 @@ async fn create_token_guards_create_but_not_take() {
     .await;
     let anon = Api::new(&server.base);
     let authed = anon.with_token(TOKEN);
-    assert_eq!(
-        get_config(&anon).await["create_requires_token"],
-        json!(true)
-    );
+    assert!(read::<ConfigResponse>(&get_config(&anon).await).create_requires_token);
 
     let s = sealed(b"guarded");
-    let body = json!({ "id": s.id, "envelope": s.envelope, "ttl_secs": 600 });
+    let body = s.create_request(Some(600));
     let create = |auth: Option<String>, content_type: &'static str, body: Vec<u8>| {
         let api = anon.clone();
         async move {
@@ -488,15 +527,14 @@ async fn create_token_guards_create_but_not_take() {
         Some(format!("Basic {TOKEN}")),
         Some("Bearer".to_owned()),
     ] {
-        let (status, challenge, text) =
-            create(auth.clone(), "application/json", b(body.clone())).await;
+        let (status, challenge, text) = create(auth.clone(), "application/json", b(&body)).await;
         assert_eq!(status, 401, "{auth:?}: {text}");
         let challenge = challenge.expect("WWW-Authenticate on 401");
         assert!(challenge.starts_with("Bearer"), "{challenge}");
         assert!(!challenge.contains("invalid_token"), "{challenge}");
-        let v: Value = serde_json::from_str(&text).expect("JSON 401");
-        assert_eq!(v["error"], "unauthorized");
-        assert!(v["message"].as_str().unwrap().contains("token"), "{text}");
+        let v: ErrorBody = serde_json::from_str(&text).expect("JSON 401");
+        assert_eq!(v.error, "unauthorized");
+        assert!(v.message.contains("token"), "{text}");
         assert!(!text.contains(TOKEN));
     }
     // Wrong tokens: near misses, other case, the token with extra bytes.
@@ -508,16 +546,12 @@ async fn create_token_guards_create_but_not_take() {
         format!("{TOKEN},{TOKEN}"),
     ];
     for w in &wrong {
-        let (status, challenge, text) = create(
-            Some(format!("Bearer {w}")),
-            "application/json",
-            b(body.clone()),
-        )
-        .await;
+        let (status, challenge, text) =
+            create(Some(format!("Bearer {w}")), "application/json", b(&body)).await;
         assert_eq!(status, 401, "{w}: {text}");
         assert!(challenge.unwrap().contains("error=\"invalid_token\""));
-        let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v["error"], "unauthorized");
+        let v: ErrorBody = serde_json::from_str(&text).unwrap();
+        assert_eq!(v.error, "unauthorized");
         assert!(
             !text.contains(w.as_str()) && !text.contains(TOKEN),
             "{text}"
@@ -525,9 +559,9 @@ async fn create_token_guards_create_but_not_take() {
     }
     // A client sending the largest secret without a token still reads its 401.
     let big = sealed(&vec![7u8; 64 * 1024]);
-    let big_body = json!({ "id": big.id, "envelope": big.envelope });
+    let big_body = big.create_request(None);
     for _ in 0..5 {
-        let (status, _, text) = create(None, "application/json", b(big_body.clone())).await;
+        let (status, _, text) = create(None, "application/json", b(&big_body)).await;
         assert_eq!(status, 401, "{text}");
     }
     // The token is checked first: a bad body without a token is still 401.
@@ -543,7 +577,7 @@ async fn create_token_guards_create_but_not_take() {
     let (status, challenge, text) = create(
         Some(format!("bearer   {TOKEN} ")),
         "application/json",
-        b(body.clone()),
+        b(&body),
     )
     .await;
     assert_eq!(status, 201, "{text}");
@@ -563,7 +597,7 @@ async fn create_token_guards_create_but_not_take() {
     // Taking needs no token.
     let (status, taken) = anon.take(&s.claim).await;
     assert_eq!(status, 200, "{taken}");
-    let envelope = Base64UrlUnpadded::decode_vec(taken["envelope"].as_str().unwrap()).unwrap();
+    let envelope = Base64UrlUnpadded::decode_vec(&read::<TakeResponse>(&taken).envelope).unwrap();
     assert_eq!(
         &oneshot_core::open(&s.key, &envelope).unwrap()[..],
         b"guarded"
@@ -575,7 +609,7 @@ async fn create_token_guards_create_but_not_take() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_round_trip_races_conflicts_and_bad_inputs() {
-    let redis = common::spawn_redis().await;
+    let redis = spawn_redis().await;
     let store = oneshot_redis::RedisStore::connect(&redis.url())
         .await
         .expect("connect to the spawned redis-server");
@@ -602,14 +636,15 @@ async fn redis_cluster_round_trip_and_races() {
 /// Checks a 503: JSON with `retry` matching the code, Retry-After only when retrying is safe.
 fn assert_store_failure(status: u16, headers: &reqwest::header::HeaderMap, body: &Value) -> String {
     assert_eq!(status, 503, "{body}");
-    let code = body["error"].as_str().expect("error code").to_owned();
+    let error: ErrorBody = read(body);
+    let code = error.error;
     match code.as_str() {
         "unavailable" => {
-            assert_eq!(body["retry"], json!(true), "{body}");
+            assert_eq!(error.retry, Some(true), "{body}");
             assert!(headers.contains_key("retry-after"), "{headers:?}");
         }
         "indeterminate" => {
-            assert_eq!(body["retry"], json!(false), "{body}");
+            assert_eq!(error.retry, Some(false), "{body}");
             assert!(!headers.contains_key("retry-after"), "{headers:?}");
         }
         other => panic!("unexpected 503 code {other}: {body}"),
@@ -621,21 +656,23 @@ fn assert_store_failure(status: u16, headers: &reqwest::header::HeaderMap, body:
 /// never retry) and a killed one, then recovery.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_failures_are_503_with_the_right_retry_advice() {
-    let (mut redis, server) = common::server_on_redis(Duration::from_millis(500)).await;
+    let (mut redis, server) = server_on_redis(Duration::from_millis(500)).await;
     let api = Api::new(&server.base);
     let s = sealed(b"survives a pause");
     assert_eq!(api.create(&s, None).await.0, 201);
 
     // Paused: the command is sent and never answered, so the outcome is unknown.
     redis.pause();
-    let take = json!({ "claim": s.claim });
+    let take = TakeRequest {
+        claim: s.claim.clone(),
+    };
     let (status, headers, body) = api.post("/api/v1/secrets/take", &take).await;
     assert_eq!(
         assert_store_failure(status, &headers, &body),
         "indeterminate"
     );
     let other = sealed(b"not stored");
-    let create = json!({ "id": other.id, "envelope": other.envelope });
+    let create = other.create_request(None);
     let (status, headers, body) = api.post("/api/v1/secrets", &create).await;
     assert_eq!(
         assert_store_failure(status, &headers, &body),

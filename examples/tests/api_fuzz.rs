@@ -2,11 +2,20 @@
 //! sent to the real server never get a 5xx, every error is JSON, and the
 //! server still works afterwards.
 
-mod common;
+mod common {
+    pub(crate) mod api;
+    pub(crate) mod bearer;
+    pub(crate) mod plain;
+    pub(crate) mod server;
+}
 
 use std::time::Duration;
 
-use common::{Api, TestServer, sealed};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use common::api::{Api, sealed};
+use common::server::TestServer;
+use oneshot_examples::wire::ErrorBody;
+use oneshot_examples::wire::v1::{CreateRequest, TAKE_PATH, TakeRequest, TakeResponse};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -59,10 +68,11 @@ fn api_object() -> impl Strategy<Value = Vec<u8>> {
         .prop_map(|(id, envelope, ttl, claim, extra)| {
             let mut m = serde_json::Map::new();
             for (k, v) in [
-                ("id", id),
-                ("envelope", envelope),
-                ("ttl_secs", ttl),
-                ("claim", claim),
+                (CreateRequest::ID.name, id),
+                (CreateRequest::ENVELOPE.name, envelope),
+                (CreateRequest::TTL_SECS.name, ttl),
+                (TakeRequest::CLAIM.name, claim),
+                // Deliberately not a field of any request.
                 ("other", extra),
             ] {
                 if let Some(v) = v {
@@ -139,10 +149,31 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// What the answers of a fuzz run say reached the store.
+#[derive(Debug, Default)]
+struct Tally {
+    /// `201`s: puts that stored.
+    stored: usize,
+    /// `409`s: puts that found the id taken.
+    conflicts: usize,
+    /// `200`s to a take.
+    taken: usize,
+    /// `404`s to a take: well-formed claims that found nothing.
+    missed: usize,
+}
+
 /// Sends `cases` arbitrary requests to `server`, then a full round trip
-/// (with `token` as the create token, if given).
-fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32, token: Option<&str>) {
+/// (with `token` as the create token, if given), and checks that the store
+/// saw exactly the puts and takes that the answers imply: no refused
+/// request reached it. Returns the tally of the arbitrary requests.
+fn fuzz(
+    rt: &tokio::runtime::Runtime,
+    server: &TestServer,
+    cases: u32,
+    token: Option<&str>,
+) -> Tally {
     let api = Api::new(&server.base);
+    let tally = std::cell::RefCell::new(Tally::default());
     let config = ProptestConfig {
         cases,
         failure_persistence: None,
@@ -175,10 +206,20 @@ fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32, token: Op
         prop_assert!(status < 500, "{} {} got {status}: {text}", req.method, req.path);
         if status >= 400 && req.method != "HEAD" {
             prop_assert!(content_type.starts_with("application/json"), "{status} with {content_type}");
-            let v: Value = serde_json::from_str(&text).expect("JSON error");
-            prop_assert!(v["error"].is_string() && v["message"].is_string(), "{text}");
+            let parsed = serde_json::from_str::<ErrorBody>(&text);
+            prop_assert!(parsed.is_ok(), "not an error body: {text}");
+        }
+        let mut tally = tally.borrow_mut();
+        let take = req.path == TAKE_PATH;
+        match status {
+            201 => tally.stored += 1,
+            409 => tally.conflicts += 1,
+            200 if take => tally.taken += 1,
+            404 if take => tally.missed += 1,
+            _ => {}
         }
     });
+    let tally = tally.into_inner();
 
     // Still serving: a full round trip works.
     let api = match token {
@@ -190,14 +231,32 @@ fn fuzz(rt: &tokio::runtime::Runtime, server: &TestServer, cases: u32, token: Op
         assert_eq!(api.create(&s, Some(600)).await.0, 201);
         let (status, body) = api.take(&s.claim).await;
         assert_eq!(status, 200, "{body}");
+        let taken: TakeResponse = serde_json::from_value(body).unwrap();
+        let envelope = Base64UrlUnpadded::decode_vec(&taken.envelope).unwrap();
+        assert_eq!(
+            &oneshot_core::open(&s.key, &envelope).unwrap()[..],
+            b"after the storm"
+        );
     });
+    assert_eq!(
+        server.counts.puts(),
+        tally.stored + tally.conflicts + 1,
+        "every put that reached the store was answered 201 or 409: {tally:?}"
+    );
+    assert_eq!(
+        server.counts.takes(),
+        tally.taken + tally.missed + 1,
+        "every take that reached the store was answered 200 or 404: {tally:?}"
+    );
+    tally
 }
 
 #[test]
 fn arbitrary_requests_never_get_5xx_on_memory() {
     let rt = runtime();
     let server = rt.block_on(TestServer::memory());
-    fuzz(&rt, &server, 400, None);
+    let tally = fuzz(&rt, &server, 400, None);
+    assert_eq!(server.entries(), tally.stored - tally.taken, "{tally:?}");
     rt.block_on(server.stop());
 }
 
@@ -221,6 +280,7 @@ fn arbitrary_requests_never_get_5xx_with_a_create_token() {
     let server = rt.block_on(TestServer::memory_with(|app| {
         app.with_create_token(oneshot_examples::server::CreateToken::new(TOKEN).unwrap())
     }));
-    fuzz(&rt, &server, 200, Some(TOKEN));
+    let tally = fuzz(&rt, &server, 200, Some(TOKEN));
+    assert_eq!(server.entries(), tally.stored - tally.taken, "{tally:?}");
     rt.block_on(server.stop());
 }

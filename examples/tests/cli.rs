@@ -2,12 +2,22 @@
 //! documented exit code, one-line errors that never show the key, and retries
 //! only when the server says a retry is safe.
 
-mod common;
+mod common {
+    pub(crate) mod api;
+    pub(crate) mod keys;
+    pub(crate) mod plain;
+    pub(crate) mod redis;
+    pub(crate) mod redis_server;
+    pub(crate) mod server;
+}
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Api, TestServer, sealed};
+use common::api::{Api, sealed, sealed_with};
+use common::keys::{KEYS, key};
+use common::redis_server::server_on_redis;
+use common::server::TestServer;
 use tokio::io::AsyncWriteExt;
 
 struct Run {
@@ -92,9 +102,17 @@ async fn share_and_open_round_trip_with_exit_codes() {
     assert_one_line_error(&run, 3, "already viewed");
     assert!(!run.stderr.contains(&key));
 
-    // A bare key with --server, and whitespace around the link.
-    let link = share(&base, b"bare", &[]).await;
-    let key = link.rsplit('#').next().unwrap().to_owned();
+    // A bare key with --server, and whitespace around the link. The key is
+    // fixed: how it parses must not depend on the draw (keys that start with
+    // '-', and every way to pass one, are in `open_takes_every_key_in_every_form`).
+    let api = Api::new(&base);
+    assert_eq!(
+        api.create(&sealed_with(common::keys::key(KEYS[4]), b"bare"), None)
+            .await
+            .0,
+        201
+    );
+    let key = KEYS[4].to_owned();
     let run = oneshot(&["open", &format!("  {key}\n"), "--server", &base], b"").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, b"bare");
@@ -142,8 +160,10 @@ async fn share_and_open_round_trip_with_exit_codes() {
     // envelope under this key's id).
     let victim = sealed(b"real");
     let forged = sealed(b"forged");
-    let api = Api::new(&base);
-    let body = serde_json::json!({ "id": victim.id, "envelope": forged.envelope });
+    let body = oneshot_examples::wire::v1::CreateRequest {
+        id: victim.id.clone(),
+        ..forged.create_request(None)
+    };
     assert_eq!(api.post("/api/v1/secrets", &body).await.0, 201);
     let link = format!("{base}/s#{}", victim.key.to_b64u().as_str());
     let run = oneshot(&["open", &link], b"").await;
@@ -266,7 +286,7 @@ async fn share_with_the_servers_create_token() {
 /// killed one gives `unavailable` (retried, a bounded number of times).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_only_when_the_server_says_it_is_safe() {
-    let (mut redis, server) = common::server_on_redis(Duration::from_millis(300)).await;
+    let (mut redis, server) = server_on_redis(Duration::from_millis(300)).await;
     let link = share(&server.base, b"paused", &[]).await;
 
     redis.pause();
@@ -331,5 +351,114 @@ async fn share_prompts_on_a_terminal() {
     let run = oneshot(&["open", &link], b"").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, b"typed at the prompt");
+    server.stop().await;
+}
+
+/// Every way to hand `open` a key or link, for fixed keys that start with
+/// `-` (read once as a cluster of short flags), `-h` (a real flag), `--`
+/// (a long option) and `_`, and an ordinary one: as an argument before or
+/// after `--server`, after `--`, and on standard input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_takes_every_key_in_every_form() {
+    let server = TestServer::memory().await;
+    let base = server.base.clone();
+    let api = Api::new(&base);
+    for text in KEYS {
+        let link = format!("{base}/s#{text}");
+        let forms: [(&[&str], String); 7] = [
+            (&["open", text, "--server", &base], String::new()),
+            (&["open", "--server", &base, text], String::new()),
+            (&["open", "--server", &base, "--", text], String::new()),
+            (&["open", "--server", &base], format!("{text}\n")),
+            (&["open", "-", "--server", &base], format!("  {text} \n")),
+            // `printf %s "$LINK" | oneshot open`: no newline.
+            (&["open"], link.clone()),
+            // One line is read; the rest is not.
+            (&["open", "-"], format!("{link}\nnot a link\n")),
+        ];
+        for (args, stdin) in forms {
+            let secret = format!("opened by {args:?}");
+            let s = sealed_with(key(text), secret.as_bytes());
+            assert_eq!(api.create(&s, None).await.0, 201, "{args:?}");
+            let run = oneshot(args, stdin.as_bytes()).await;
+            assert_eq!(run.code, 0, "{args:?} < {stdin:?}: {}", run.stderr);
+            assert_eq!(String::from_utf8_lossy(&run.stdout), secret);
+            assert!(run.stderr.is_empty(), "{}", run.stderr);
+            assert_eq!(api.take(&s.claim).await.0, 404, "{args:?} consumed it");
+        }
+        // Without --server it is still taken for a key, and the one-line
+        // error says what is missing (clap's usage text once said nothing).
+        for stdin in ["", text] {
+            let args: &[&str] = if stdin.is_empty() {
+                &["open", text]
+            } else {
+                &["open"]
+            };
+            let run = oneshot(args, stdin.as_bytes()).await;
+            assert_one_line_error(&run, 2, "--server");
+            assert!(!run.stderr.contains(text), "the key is never repeated");
+        }
+    }
+    assert_eq!(server.entries(), 0, "every secret was opened");
+    server.stop().await;
+}
+
+/// Standard input that holds no usable link: one clear line, nothing asked
+/// of any server.
+#[tokio::test]
+async fn open_refuses_standard_input_without_a_link() {
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    for (stdin, needle) in [
+        (&b""[..], "no link given"),
+        (b" \n\t\n", "no link given"),
+        (b"\xff\xfe\n", "malformed link"),
+        (&[b'A'; 9000][..], "longer than"),
+        (b"not a link\n", "malformed link"),
+    ] {
+        for args in [&["open"][..], &["open", "-", "--server", &dead]] {
+            let run = oneshot(args, stdin).await;
+            assert_one_line_error(&run, 2, needle);
+        }
+    }
+}
+
+/// On a terminal, `open` without a link prompts for it without echo
+/// (through a pty made by util-linux `script`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_prompts_for_the_link_on_a_terminal() {
+    let server = TestServer::memory().await;
+    let api = Api::new(&server.base);
+    let s = sealed_with(key(KEYS[0]), b"opened from the prompt");
+    assert_eq!(api.create(&s, None).await.0, 201);
+    let command = format!(
+        "{} open --server {}",
+        env!("CARGO_BIN_EXE_oneshot"),
+        server.base
+    );
+    let mut child = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("`script` (util-linux, Debian package bsdutils) runs");
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(format!("{}\n", KEYS[0]).as_bytes())
+        .await
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("finishes within 20 s")
+        .unwrap();
+    drop(pipe);
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("Link or key (input hidden): "), "{screen}");
+    assert!(screen.contains("opened from the prompt"), "{screen}");
+    assert_eq!(server.entries(), 0);
     server.stop().await;
 }

@@ -2,9 +2,14 @@
 //! URLs, lifetimes and whole command lines. Never a panic; errors are one
 //! clear line that never repeats the key.
 
+mod common {
+    pub(crate) mod keys;
+}
+
 use clap::Parser;
+use common::keys::{KEYS, key};
 use oneshot_core::SecretKey;
-use oneshot_examples::cli::{Cli, exit, parse_open_target, parse_server};
+use oneshot_examples::cli::{Cli, Command, exit, parse_open_target, parse_server};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 use proptest::prelude::*;
 
@@ -104,5 +109,58 @@ proptest! {
             // Usage errors exit 2 (help and version exit 0).
             prop_assert!(matches!(e.exit_code(), 0 | 2));
         }
+    }
+}
+
+/// What `oneshot open …` was given: the LINK argument and `--server`.
+fn open_args(argv: &[&str]) -> (Option<String>, Option<String>) {
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+    match cli.command {
+        Command::Open { link, server } => (link, server),
+        other => panic!("{argv:?} parsed as {other:?}"),
+    }
+}
+
+/// A bare key is the LINK argument whatever it starts with (`-` one time in
+/// 64, which clap once read as short flags), before or after `--server`
+/// and after `--`.
+#[test]
+fn bare_keys_that_look_like_flags_are_keys() {
+    const SERVER: &str = "https://host.example";
+    for text in KEYS {
+        for argv in [
+            &["oneshot", "open", text, "--server", SERVER][..],
+            &["oneshot", "open", "--server", SERVER, text],
+            &["oneshot", "open", "--server", SERVER, "--", text],
+        ] {
+            let (link, server) = open_args(argv);
+            assert_eq!(link.as_deref(), Some(text), "{argv:?}");
+            assert_eq!(server.as_deref(), Some(SERVER), "{argv:?}");
+            let target = parse_open_target(text, server.as_deref()).unwrap();
+            assert!(target.key == key(text), "{argv:?}");
+        }
+    }
+    // No LINK, or `-`: the link comes from standard input.
+    assert_eq!(open_args(&["oneshot", "open"]), (None, None));
+    assert_eq!(open_args(&["oneshot", "open", "-"]).0.as_deref(), Some("-"));
+    // Real flags stay flags.
+    let help = Cli::try_parse_from(["oneshot", "open", "-h"]).unwrap_err();
+    assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn every_bare_key_parses_as_the_link_argument(bytes in any::<[u8; 32]>(), server_first in any::<bool>()) {
+        let text = SecretKey::from_bytes(bytes).to_b64u();
+        let argv: Vec<&str> = if server_first {
+            vec!["oneshot", "open", "--server", "http://h", text.as_str()]
+        } else {
+            vec!["oneshot", "open", text.as_str(), "--server", "http://h"]
+        };
+        let (link, server) = open_args(&argv);
+        prop_assert_eq!(link.as_deref(), Some(text.as_str()));
+        prop_assert_eq!(server.as_deref(), Some("http://h"));
     }
 }

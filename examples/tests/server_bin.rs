@@ -3,12 +3,19 @@
 //! gracefully on SIGTERM, and refuses bad flags, bad tokens and unreachable
 //! Redis with a clear message.
 
-mod common;
+mod common {
+    pub(crate) mod api;
+    pub(crate) mod bearer;
+    pub(crate) mod redis;
+}
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Api, sealed};
+use common::api::{Api, sealed};
+use common::redis::spawn_redis;
+use oneshot_examples::wire::ErrorBody;
+use oneshot_examples::wire::v1::ConfigResponse;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
@@ -93,13 +100,14 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
     let anon = Api::new(&base);
     let (status, body) = anon.create(&sealed(b"no token"), None).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"], "unauthorized");
+    let error: ErrorBody = serde_json::from_value(body).unwrap();
+    assert_eq!(error.error, "unauthorized");
     let (status, body) = anon
         .with_token("wrong-token")
         .create(&sealed(b"wrong token"), None)
         .await;
     assert_eq!(status, 401, "{body}");
-    let config: serde_json::Value = anon
+    let config: ConfigResponse = anon
         .http
         .get(format!("{base}/api/v1/config"))
         .send()
@@ -108,8 +116,8 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
         .json()
         .await
         .unwrap();
-    assert_eq!(config["create_requires_token"], true, "{config}");
-    assert_eq!(config["max_ttl_secs"], 7200, "{config}");
+    assert!(config.create_requires_token, "{config:?}");
+    assert_eq!(config.max_ttl_secs, 7200, "{config:?}");
     let api = anon.with_token(CREATE_TOKEN);
     let s = sealed(b"log me not");
     let (status, body) = api.create(&s, Some(7200)).await;
@@ -344,7 +352,7 @@ async fn refuses_bad_configuration_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_from_redis_when_asked() {
-    let redis = common::spawn_redis().await;
+    let redis = spawn_redis().await;
     let mut command = tokio::process::Command::new(BIN);
     command
         .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])

@@ -3,17 +3,23 @@
 //! the in-flight cap get `503 busy` at once, connections past the cap wait,
 //! and none of it ever cuts a take short.
 
-mod common;
+mod common {
+    pub(crate) mod api;
+    pub(crate) mod server;
+}
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use common::{Api, TestServer, sealed};
+use common::api::{Api, sealed};
+use common::server::TestServer;
 use oneshot_core::{Policy, SecretId, SecretStore, StoreError};
 use oneshot_examples::server::Limits;
+use oneshot_examples::wire::ErrorBody;
+use oneshot_examples::wire::v1::{TakeRequest, TakeResponse};
 use oneshot_memory::MemoryStore;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -79,6 +85,20 @@ fn assert_cut(raw: &[u8], what: &str) {
     );
 }
 
+/// The envelope of a `200` take.
+fn envelope_of(taken: Value) -> Vec<u8> {
+    let taken: TakeResponse = serde_json::from_value(taken).unwrap();
+    Base64UrlUnpadded::decode_vec(&taken.envelope).unwrap()
+}
+
+/// The JSON body of a take of `claim`.
+fn take_body(claim: &str) -> String {
+    serde_json::to_string(&TakeRequest {
+        claim: claim.to_owned(),
+    })
+    .unwrap()
+}
+
 /// A normal client: create and take, both succeed.
 async fn round_trip(api: &Api, body: &[u8]) {
     let s = sealed(body);
@@ -86,7 +106,7 @@ async fn round_trip(api: &Api, body: &[u8]) {
     assert_eq!(status, 201, "{created}");
     let (status, taken) = api.take(&s.claim).await;
     assert_eq!(status, 200, "{taken}");
-    let envelope = Base64UrlUnpadded::decode_vec(taken["envelope"].as_str().unwrap()).unwrap();
+    let envelope = envelope_of(taken);
     assert_eq!(&oneshot_core::open(&s.key, &envelope).unwrap()[..], body);
 }
 
@@ -170,7 +190,7 @@ async fn slow_bodies_get_408_json_and_touch_nothing() {
     assert_eq!(api.create(&victim, Some(600)).await.0, 201);
 
     // A take whose body trickles in one byte per 100 ms (6 s in all if not cut).
-    let body = format!("{{\"claim\":\"{}\"}}", victim.claim);
+    let body = take_body(&victim.claim);
     let mut take = connect(&server).await;
     take.write_all(head("/api/v1/secrets/take", body.len()).as_bytes())
         .await
@@ -187,7 +207,7 @@ async fn slow_bodies_get_408_json_and_touch_nothing() {
     });
     // A create that sends half its body and stalls.
     let s = sealed(b"half a create");
-    let create_body = json!({ "id": s.id, "envelope": s.envelope }).to_string();
+    let create_body = serde_json::to_string(&s.create_request(None)).unwrap();
     let mut create = connect(&server).await;
     create
         .write_all(head("/api/v1/secrets", create_body.len()).as_bytes())
@@ -213,8 +233,9 @@ async fn slow_bodies_get_408_json_and_touch_nothing() {
         assert!(head.contains("content-type: application/json"), "{head}");
         assert!(head.contains("connection: close"), "{head}");
         assert!(head.contains("content-security-policy"), "{head}");
-        assert_eq!(body["error"], "timeout", "{body}");
-        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        let error: ErrorBody = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(error.error, "timeout", "{body}");
+        assert!(!error.message.is_empty());
     }
     tokio::time::timeout(Duration::from_secs(15), trickler)
         .await
@@ -224,6 +245,7 @@ async fn slow_bodies_get_408_json_and_touch_nothing() {
     // Nothing reached the store, and the secret is still there to take.
     assert_eq!(server.counts.takes(), 0);
     assert_eq!(server.counts.puts(), 1, "only the victim was stored");
+    assert_eq!(server.entries(), 1, "the half-sent create left nothing");
     let (status, taken) = api.take(&victim.claim).await;
     assert_eq!(status, 200, "{taken}");
     server.stop().await;
@@ -248,7 +270,7 @@ async fn past_the_in_flight_cap_requests_get_503_busy_then_succeed() {
     // CAP takes (of secrets that do not exist) whose bodies stall after 5 bytes.
     let mut parked = Vec::new();
     for _ in 0..CAP {
-        let body = format!("{{\"claim\":\"{}\"}}", sealed(b"x").claim);
+        let body = take_body(&sealed(b"x").claim);
         let mut stream = connect(&server).await;
         stream
             .write_all(head("/api/v1/secrets/take", body.len()).as_bytes())
@@ -292,17 +314,19 @@ async fn past_the_in_flight_cap_requests_get_503_busy_then_succeed() {
             .unwrap()
             .starts_with("application/json")
     );
-    let body: Value = shed.json().await.unwrap();
-    assert_eq!(body["error"], "busy", "{body}");
-    assert_eq!(body["retry"], true, "{body}");
+    let body: ErrorBody = shed.json().await.unwrap();
+    assert_eq!(body.error, "busy", "{body:?}");
+    assert_eq!(body.retry, Some(true), "{body:?}");
 
     // A take is shed before it reaches the store: the secret stays.
-    let (status, headers, body) = api
-        .post("/api/v1/secrets/take", &json!({ "claim": s.claim }))
-        .await;
+    let take = TakeRequest {
+        claim: s.claim.clone(),
+    };
+    let (status, headers, body) = api.post("/api/v1/secrets/take", &take).await;
     assert_eq!(status, 503, "{body}");
-    assert_eq!(body["error"], "busy");
-    assert_eq!(body["retry"], true);
+    let body: ErrorBody = serde_json::from_value(body).unwrap();
+    assert_eq!(body.error, "busy");
+    assert_eq!(body.retry, Some(true));
     assert_eq!(headers["retry-after"], "1");
     assert_eq!(
         server.counts.takes(),
@@ -336,7 +360,8 @@ async fn past_the_in_flight_cap_requests_get_503_busy_then_succeed() {
         let raw = read_until_closed(&mut stream, Duration::from_secs(10)).await;
         let (status, head, json) = parse_response(&raw);
         assert_eq!(status, 404, "{head}");
-        assert_eq!(json["error"], "not_found");
+        let error: ErrorBody = serde_json::from_value(json).unwrap();
+        assert_eq!(error.error, "not_found");
     }
     // ...and their slots are free again.
     let (status, taken) = api.take(&s.claim).await;
@@ -387,7 +412,7 @@ async fn a_take_slower_than_the_read_timeouts_is_never_cut_short() {
     let (status, taken) = api.take(&s.claim).await;
     assert_eq!(status, 200, "{taken}");
     assert!(started.elapsed() >= delay, "the store's delay was real");
-    let envelope = Base64UrlUnpadded::decode_vec(taken["envelope"].as_str().unwrap()).unwrap();
+    let envelope = envelope_of(taken);
     assert_eq!(
         &oneshot_core::open(&s.key, &envelope).unwrap()[..],
         b"slow store, whole answer"

@@ -5,9 +5,9 @@ use std::fmt;
 use oneshot_core::StoreError;
 use redis::Value;
 
-use crate::classify::{Stage, Topology, classify};
+use crate::backend::Topology;
 use crate::info::{RedisVersion, config_value, info_field, info_version, text};
-use crate::store::{Backend, RedisStore};
+use crate::store::RedisStore;
 
 /// A server setting that weakens what the store promises. Returned by
 /// [`RedisStore::check_server`]; log them at start-up, or refuse to start.
@@ -114,10 +114,11 @@ impl RedisStore {
         let mut save = redis::cmd("CONFIG");
         save.arg("GET").arg("save");
         type Reply = Result<Value, redis::RedisError>;
-        let nodes: Vec<(String, Reply, Reply)> = match self.backend() {
-            Backend::Single(_) => {
-                let info = self.run(&redis::cmd("INFO")).await?;
-                let save = match self.run(&save).await {
+        let backend = self.backend();
+        let nodes: Vec<(String, Reply, Reply)> = match backend.topology() {
+            Topology::Single => {
+                let info = backend.run(&redis::cmd("INFO")).await?;
+                let save = match backend.run(&save).await {
                     Ok(value) => Ok(value),
                     Err(StoreError::Backend(source)) => Err(redis::RedisError::from((
                         redis::ErrorKind::Client,
@@ -126,23 +127,15 @@ impl RedisStore {
                     ))),
                     Err(other) => return Err(other),
                 };
-                vec![(self.target().to_owned(), Ok(info), save)]
+                vec![(backend.target().to_owned(), Ok(info), save)]
             }
-            Backend::Cluster(cluster) => {
-                let deadline = tokio::time::Instant::now() + self.budget();
-                let fan_out = |cmd| async move {
-                    tokio::time::timeout_at(deadline, cluster.query_all_primaries(cmd))
-                        .await
-                        .map_err(|_| {
-                            StoreError::indeterminate(redis::RedisError::from((
-                                redis::ErrorKind::Io,
-                                "no reply from every primary in time",
-                            )))
-                        })?
-                        .map_err(|e| classify(e, Stage::Sent, Topology::Cluster))
-                };
-                let infos = fan_out(redis::cmd("INFO")).await?;
-                let mut saves = fan_out(save).await?;
+            Topology::Cluster => {
+                // One deadline for both fan-outs: the whole check is one call.
+                let deadline = backend.deadline();
+                let infos = backend
+                    .run_on_primaries(redis::cmd("INFO"), deadline)
+                    .await?;
+                let mut saves = backend.run_on_primaries(save, deadline).await?;
                 let mut nodes = Vec::with_capacity(infos.len());
                 for (node, info) in infos {
                     let save = saves
@@ -159,7 +152,7 @@ impl RedisStore {
                 }
                 // The client leaves out primaries it has no connection to;
                 // name them rather than report a clean bill of health.
-                if let Ok(primaries) = cluster.primaries().await {
+                if let Ok(primaries) = backend.primaries().await {
                     for primary in primaries {
                         if !nodes.iter().any(|(node, _, _)| *node == primary) {
                             let missing = || {

@@ -3,9 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::error::ConnectError;
-use crate::store::RedisStore;
-
 /// The key prefix used unless [`RedisConfig::key_prefix`] sets another.
 pub const DEFAULT_KEY_PREFIX: &str = "oneshot:";
 /// Default for [`RedisConfig::connect_timeout`].
@@ -36,7 +33,8 @@ pub(crate) enum Target {
     Cluster(Vec<String>),
 }
 
-/// Configuration of a [`RedisStore`], with a builder.
+/// Configuration of a [`RedisStore`](crate::RedisStore), with a builder;
+/// [`RedisConfig::connect`] makes the store.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), oneshot_redis::ConnectError> {
@@ -136,16 +134,6 @@ impl RedisConfig {
     pub fn tls_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.tls_root_certificates = Some(pem.into());
         self
-    }
-
-    /// Connects (and, in [`TakeMode::Auto`], asks the server for its version).
-    ///
-    /// Fails with a [`ConnectError`] if the URL is invalid, no server answers
-    /// within the connect timeout, or the configuration asks for something the
-    /// server cannot do. Once connected, the store reconnects by itself: it is
-    /// never necessary to call this again after a server restart.
-    pub async fn connect(self) -> Result<RedisStore, ConnectError> {
-        RedisStore::from_config(self).await
     }
 
     /// The longest a single store call can take: one connection attempt plus

@@ -99,7 +99,7 @@
 //! ## One server
 //!
 //! The store keeps one `MultiplexedConnection` (all callers pipeline over one
-//! socket) and replaces it when it dies (`single.rs`). It does not use
+//! socket) and replaces it when it dies (`backend/single.rs`). It does not use
 //! `ConnectionManager`: that type waits through an exponential reconnect
 //! backoff (`aio/connection_manager.rs:596-617`, 6 attempts by default, line
 //! 116) and reports a connect timeout and a response timeout as the same
@@ -110,7 +110,7 @@
 //! | Failure | What `redis` does | Store reports |
 //! |---|---|---|
 //! | Connect refused, connect timeout, TLS/handshake/auth failure | `get_multiplexed_async_connection_with_config` fails; the connect timeout wraps the whole handshake (`client.rs:575-600`) | `Unavailable`: the command was never handed to a connection. Callers that arrive while one attempt runs share it; after a failure, calls within 100 ms fail at once, then the next call tries again |
-//! | Response timeout | `send_recv` wraps queueing *and* the reply wait in one timeout, returns `io::ErrorKind::TimedOut`, never retries (`aio/multiplexed_connection.rs:585-639`); the request may still be written later unless the driver sees its caller gone first (`:478-480`) | `Indeterminate`. The connection is kept (replies stay matched in order); one that has answered nothing for 3 response timeouts is replaced, after which calls fail connecting (`Unavailable`) |
+//! | Response timeout | `send_recv` wraps queueing *and* the reply wait in one timeout, returns `io::ErrorKind::TimedOut`, never retries (`aio/multiplexed_connection.rs:585-639`); the request may still be written later unless the driver sees its caller gone first (`:478-480`) | `Indeterminate`. The connection is kept (replies stay matched in order); one that has answered nothing for 3 response timeouts is replaced (`backend/health.rs`), after which calls fail connecting (`Unavailable`) |
 //! | Connection lost (reset, EOF, broken pipe) | In-flight and later requests get `BrokenPipe`/reset (`errors/mod.rs:24-28`), whether or not they were written; the driver stops and, on RESP3, sends a `Disconnection` push (`aio/multiplexed_connection.rs:203-207, 234-251`; push senders need RESP3, `:817-823`) | `Indeterminate` for calls that were handed to the connection. The store speaks RESP3 to Redis ≥ 6, so the disconnect push marks the connection dead and the *next* call reconnects instead of writing into it: after a restart, calls are `Ok` or `Unavailable`, not spurious `Indeterminate` |
 //! | Error reply `LOADING`, `BUSY`, `MASTERDOWN`, `READONLY`, `MOVED`, `TRYAGAIN`, `CLUSTERDOWN` | Returned as a server error | `Unavailable`: the server refused the command without running it |
 //! | `OOM command not allowed` (maxmemory with `noeviction`) | Server error | `CapacityExceeded` |
@@ -121,7 +121,8 @@
 //!
 //! The store uses `cluster_async::ClusterConnection` built with
 //! `retries(0)`, `connection_timeout`, `response_timeout`, and
-//! `overall_response_timeout` equal to the response timeout (`cluster.rs`).
+//! `overall_response_timeout` equal to the response timeout
+//! (`backend/cluster.rs`).
 //!
 //! - **By default the cluster client re-sends after IO errors and timeouts.**
 //!   `RetryParams::default()` allows 16 retries (`cluster_handling/client.rs:170`);
@@ -181,12 +182,28 @@
 //!   (`tests/faults_cluster.rs`). The store watches for it: when no call has
 //!   received any reply for 3 response timeouts while calls keep timing out,
 //!   it builds a fresh connection from the same client in the background and
-//!   swaps it in (`cluster.rs`); nothing is re-sent.
+//!   swaps it in (`backend/cluster.rs`; the same silence rule as for one
+//!   server, `backend/health.rs`); nothing is re-sent.
 //!   [`RedisStore::cluster_connection_replacements`] counts these.
 //!
 //! Every call is also bounded by the store's own deadline (connect timeout +
-//! response timeout + 50 ms): expiry while connecting is `Unavailable`, after
-//! sending `Indeterminate`.
+//! response timeout + 50 ms, `backend/mod.rs`): expiry while connecting is
+//! `Unavailable`, after sending `Indeterminate`.
+//!
+//! # Reading the source
+//!
+//! Modules form a stack; each uses only those below it:
+//!
+//! 1. `config.rs`, `error.rs`, `info.rs`: [`RedisConfig`], [`ConnectError`],
+//!    reading `INFO` replies.
+//! 2. `backend/`: the connections and the call runner. `classify.rs` (what
+//!    each error means), `health.rs` (when a silent connection is replaced),
+//!    `single.rs` and `cluster.rs` (the two query paths), `connect.rs`
+//!    (start-up), `mod.rs` (`Backend::run`: the deadline and the mapping to
+//!    `StoreError`).
+//! 3. `store.rs`: [`RedisStore`] — key naming, the `SET` and take commands and
+//!    their replies, [`RedisConfig::connect`].
+//! 4. `check.rs`: [`RedisStore::check_server`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -201,15 +218,16 @@
     )
 )]
 
-mod check;
-mod classify;
-mod cluster;
+// The stack, from the bottom: each module uses only those listed before it
+// (`scripts/check-imports.py` checks that there is no cycle).
 mod config;
-mod connect;
 mod error;
 mod info;
-mod single;
+
+mod backend;
 mod store;
+
+mod check;
 
 pub use check::ServerWarning;
 pub use config::{

@@ -1,4 +1,6 @@
-//! [`RedisStore`]: the [`SecretStore`] over one server or a Redis Cluster.
+//! [`RedisStore`]: the [`SecretStore`] over one server or a Redis Cluster —
+//! key naming, the `SET` and take commands, and what their replies mean.
+//! Connections, deadlines and error mapping are the [backend](crate::backend)'s.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,17 +9,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use oneshot_core::{SecretId, SecretStore, StoreError};
 use redis::{Cmd, Value};
-use tokio::time::Instant;
 
-use crate::classify::{Stage, Topology, classify};
-use crate::cluster::{CallOutcome, Cluster};
-use crate::config::{RedisConfig, TakeMode, Target, redact_url};
-use crate::connect;
-use crate::single::SingleNode;
+use crate::backend::Backend;
+use crate::config::{RedisConfig, TakeMode};
+use crate::error::ConnectError;
 
 /// The read-and-delete script for servers without `GETDEL` (Redis < 6.2).
 /// Scripts run atomically, so no other command runs between its GET and DEL.
-pub(crate) const TAKE_SCRIPT: &str = "local v = redis.call('GET', KEYS[1])\n\
+const TAKE_SCRIPT: &str = "local v = redis.call('GET', KEYS[1])\n\
      if v then redis.call('DEL', KEYS[1]) end\n\
      return v";
 
@@ -36,19 +35,10 @@ pub struct RedisStore {
     inner: Arc<Inner>,
 }
 
-pub(crate) enum Backend {
-    Single(Box<SingleNode>),
-    Cluster(Cluster),
-}
-
 struct Inner {
     backend: Backend,
     prefix: Box<[u8]>,
     take: Take,
-    /// The most a call may take: connect timeout + response timeout + slack.
-    budget: Duration,
-    /// The target with passwords redacted, for `Debug` and errors.
-    target: String,
 }
 
 #[derive(Clone, Debug)]
@@ -65,15 +55,39 @@ struct UnexpectedReply {
     kind: &'static str,
 }
 
-/// The store's own deadline for one call ran out.
-#[derive(Debug, thiserror::Error)]
-#[error("no outcome within {0:?}")]
-struct DeadlineExceeded(Duration);
+// Defined here rather than in `config.rs`, so that the configuration does not
+// depend on the store it makes.
+impl RedisConfig {
+    /// Connects (and, in [`TakeMode::Auto`], asks the server for its version).
+    ///
+    /// Fails with a [`ConnectError`] if the URL is invalid, no server answers
+    /// within the connect timeout, or the configuration asks for something the
+    /// server cannot do. Once connected, the store reconnects by itself: it is
+    /// never necessary to call this again after a server restart.
+    pub async fn connect(self) -> Result<RedisStore, ConnectError> {
+        let (backend, take_mode) = Backend::connect(&self).await?;
+        let take = match take_mode {
+            TakeMode::Script => Take::Script {
+                sha: redis::Script::new(TAKE_SCRIPT).get_hash().to_owned(),
+            },
+            _ => Take::GetDel,
+        };
+        let target = backend.target();
+        tracing::info!(%target, take = ?take, "connected to Redis");
+        Ok(RedisStore {
+            inner: Arc::new(Inner {
+                backend,
+                prefix: self.key_prefix.into_bytes().into_boxed_slice(),
+                take,
+            }),
+        })
+    }
+}
 
 impl RedisStore {
     /// Connects to one server with the default configuration
     /// ([`RedisConfig::new`]`(url).connect()`).
-    pub async fn connect(url: &str) -> Result<Self, crate::ConnectError> {
+    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
         RedisConfig::new(url).connect().await
     }
 
@@ -81,40 +95,8 @@ impl RedisStore {
     /// configuration ([`RedisConfig::cluster`]`(nodes).connect()`).
     pub async fn connect_cluster(
         nodes: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<Self, crate::ConnectError> {
+    ) -> Result<Self, ConnectError> {
         RedisConfig::cluster(nodes).connect().await
-    }
-
-    pub(crate) async fn from_config(config: RedisConfig) -> Result<Self, crate::ConnectError> {
-        let connected = connect::connect(&config).await?;
-        let take = match connected.take_mode {
-            TakeMode::Script => Take::Script {
-                sha: redis::Script::new(TAKE_SCRIPT).get_hash().to_owned(),
-            },
-            _ => Take::GetDel,
-        };
-        let target = match &config.target {
-            Target::Single(url) => redact_url(url),
-            Target::Cluster(nodes) => format!(
-                "cluster [{}]",
-                nodes
-                    .iter()
-                    .map(|n| redact_url(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        tracing::info!(%target, take = ?take, "connected to Redis");
-        let budget = config.call_budget();
-        Ok(Self {
-            inner: Arc::new(Inner {
-                backend: connected.backend,
-                prefix: config.key_prefix.into_bytes().into_boxed_slice(),
-                take,
-                budget,
-                target,
-            }),
-        })
     }
 
     /// How `take` reads and deletes on this store: [`TakeMode::GetDel`] or
@@ -141,63 +123,17 @@ impl RedisStore {
     /// Worth exporting as a metric: a non-zero value means the cluster client
     /// stalled and every call failed `Indeterminate` for a few response timeouts.
     pub fn cluster_connection_replacements(&self) -> u64 {
-        match &self.inner.backend {
-            Backend::Single(_) => 0,
-            Backend::Cluster(cluster) => cluster.rebuilds(),
-        }
+        self.inner.backend.connection_replacements()
     }
 
+    /// The connections under this store, for commands other than the store's
+    /// own ([`RedisStore::check_server`]).
     pub(crate) fn backend(&self) -> &Backend {
         &self.inner.backend
     }
 
-    pub(crate) fn target(&self) -> &str {
-        &self.inner.target
-    }
-
-    pub(crate) fn budget(&self) -> Duration {
-        self.inner.budget
-    }
-
-    /// Sends `cmd` once (cluster: plus bounded retries on replies proving it
-    /// did not run) and maps failures by whether it may have run.
-    pub(crate) async fn run(&self, cmd: &Cmd) -> Result<Value, StoreError> {
-        let budget = self.inner.budget;
-        let deadline = Instant::now() + budget;
-        match &self.inner.backend {
-            Backend::Single(node) => {
-                let mut stage = Stage::Connecting;
-                let outcome = tokio::time::timeout_at(deadline, node.query(cmd, &mut stage)).await;
-                match outcome {
-                    Ok(Ok(value)) => Ok(value),
-                    Ok(Err(err)) => Err(classify(err, stage, Topology::Single)),
-                    Err(_) => Err(deadline_error(stage, budget)),
-                }
-            }
-            Backend::Cluster(cluster) => {
-                match tokio::time::timeout_at(deadline, cluster.query(cmd, deadline)).await {
-                    Ok(Ok(value)) => {
-                        cluster.record(CallOutcome::Reply);
-                        Ok(value)
-                    }
-                    Ok(Err(err)) => {
-                        cluster.record(CallOutcome::of_error(&err));
-                        Err(classify(err, Stage::Sent, Topology::Cluster))
-                    }
-                    Err(_) => {
-                        cluster.record(CallOutcome::TimedOut);
-                        Err(deadline_error(Stage::Sent, budget))
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn deadline_error(stage: Stage, budget: Duration) -> StoreError {
-    match stage {
-        Stage::Connecting => StoreError::unavailable(DeadlineExceeded(budget)),
-        Stage::Sent => StoreError::indeterminate(DeadlineExceeded(budget)),
+    async fn run(&self, cmd: &Cmd) -> Result<Value, StoreError> {
+        self.inner.backend.run(cmd).await
     }
 }
 
@@ -290,7 +226,7 @@ fn is_noscript(err: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStore")
-            .field("target", &self.inner.target)
+            .field("target", &self.inner.backend.target())
             .field("key_prefix", &String::from_utf8_lossy(&self.inner.prefix))
             .field("take_mode", &self.take_mode())
             .finish_non_exhaustive()

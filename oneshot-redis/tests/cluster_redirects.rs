@@ -6,17 +6,17 @@ mod common;
 
 use std::time::Duration;
 
-use common::{key_slot, slot_ranges};
 use oneshot_core::SecretStore;
 use oneshot_core::testkit::random_id;
+use oneshot_redis_harness::key_slot;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_redirects_during_a_migration_are_followed() {
     let cluster = common::shared_cluster();
     let store = common::cluster_store(&cluster).await;
-    let ranges = slot_ranges(&cluster);
+    let ranges = cluster.slot_ranges();
     let (source, target) = (0, 1);
-    let owned_by_source = |slot: u16| ranges[source].iter().any(|&(a, b)| (a..=b).contains(&slot));
+    let owned_by_source = |slot: u16| ranges[source].contains(slot);
     let (id, slot) = (0..200_000)
         .map(|_| random_id())
         .map(|id| {

@@ -5,22 +5,21 @@ mod common;
 
 use std::time::Duration;
 
-use common::{CALL_BOUND, Outcome, check_invariants, key_slot, slot_ranges, started_after};
+use common::{CALL_BOUND, Outcome, check_invariants, started_after};
 use oneshot_core::SecretId;
 use oneshot_core::testkit::random_id;
 use oneshot_redis::RedisStore;
-use oneshot_redis_harness::RedisCluster;
+use oneshot_redis_harness::{RedisCluster, SlotRanges, key_slot};
 use tokio::time::sleep;
 
 const VICTIM: usize = 0;
 
 /// A fresh id whose key lives (or, with `on_victim` false, does not live) on
 /// the victim's slots.
-fn id_where(store: &RedisStore, victim: &[(u16, u16)], on_victim: bool) -> SecretId {
+fn id_where(store: &RedisStore, victim: &SlotRanges, on_victim: bool) -> SecretId {
     for _ in 0..10_000 {
         let id = random_id();
-        let slot = key_slot(&store.key_for(&id));
-        let owned = victim.iter().any(|&(a, b)| (a..=b).contains(&slot));
+        let owned = victim.contains_key(&store.key_for(&id));
         if owned == on_victim {
             return id;
         }
@@ -35,7 +34,7 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
         .connect()
         .await
         .expect("connect to the cluster");
-    let ranges = slot_ranges(&cluster);
+    let ranges = cluster.slot_ranges();
     let victim = ranges[VICTIM].clone();
     assert!(!victim.is_empty(), "the victim serves no slots: {ranges:?}");
     // Our slot computation agrees with the server's.
@@ -59,10 +58,7 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
     sleep(Duration::from_millis(4000)).await;
     let iterations = load.finish().await;
     let victim_ranges = &ranges[VICTIM];
-    let on_victim = |it: &common::Iteration| {
-        let slot = key_slot(&store.key_for(&it.id));
-        victim_ranges.iter().any(|&(a, b)| (a..=b).contains(&slot))
-    };
+    let on_victim = |it: &common::Iteration| victim_ranges.contains_key(&store.key_for(&it.id));
 
     let summary = check_invariants("cluster kill", &iterations, CALL_BOUND);
     eprintln!("cluster kill: killed at {killed_at:?}; {summary:?}");
@@ -105,8 +101,8 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
     // client can stall every slot while it refreshes its slot map after a node
     // died (calls end Indeterminate at the response timeout), and in about one
     // run in ten it deadlocks until the store replaces the connection (see
-    // `cluster.rs`). What must hold: such failures are rare, and the live
-    // masters work again well before the end of the run.
+    // `src/backend/cluster.rs`). What must hold: such failures are rare, and
+    // the live masters work again well before the end of the run.
     let replacements = store.cluster_connection_replacements();
     eprintln!("connection replacements: {replacements}");
     assert!(

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 
 use tokio::sync::Semaphore;
 
-use super::api::{ApiError, busy, error_codes as code};
+use super::api::{ApiError, busy};
+use crate::wire::error_codes as code;
 
 /// The Content-Security-Policy of every response: only this origin's own
 /// scripts, styles and images; no inline code, no framing, no form posts.

@@ -8,13 +8,14 @@
 //! | `GET /` | the create page |
 //! | `GET /s` | the reveal page (the key travels in the fragment, `/s#<key>`) |
 //! | `GET /static/{style.css, format.js, common.js, create.js, reveal.js, favicon.svg}` | the page's files, embedded in the binary |
-//! | `POST /api/v1/secrets` | `{"id": hex32, "envelope": b64u, "ttl_secs": n}` → `201 {"id", "expires_at"}` |
-//! | `POST /api/v1/secrets/take` | `{"claim": b64u}` → `200 {"envelope": b64u}` |
-//! | `GET /api/v1/config` | `200 {"create_requires_token": bool, "max_bytes", "min_ttl_secs", "max_ttl_secs", "default_ttl_secs"}` |
+//! | `POST /api/v1/secrets` | [`CreateRequest`](crate::wire::v1::CreateRequest) → `201` [`CreateResponse`](crate::wire::v1::CreateResponse) |
+//! | `POST /api/v1/secrets/take` | [`TakeRequest`](crate::wire::v1::TakeRequest) → `200` [`TakeResponse`](crate::wire::v1::TakeResponse) |
+//! | `GET /api/v1/config` | `200` [`ConfigResponse`](crate::wire::v1::ConfigResponse) |
 //!
-//! `ttl_secs` may be left out (or `null`) for the policy's default;
-//! `expires_at` is in seconds since the Unix epoch. Requests must be
-//! `Content-Type: application/json`, with no other fields.
+//! The bodies are the types of [`crate::wire`]. `ttl_secs` may be left out
+//! (or `null`) for the policy's default; `expires_at` is in seconds since the
+//! Unix epoch. Requests must be `Content-Type: application/json`, with no
+//! other fields.
 //!
 //! With a create token ([`App::with_create_token`]), creating needs
 //! `Authorization: Bearer <token>`; without it, or with another, the answer
@@ -23,8 +24,9 @@
 //!
 //! # Errors
 //!
-//! Every error is JSON, `{"error": code, "message": text}`, with the codes of
-//! [`error_codes`]: `400` for malformed input (`invalid_json`,
+//! Every error is JSON, an [`ErrorBody`](crate::wire::ErrorBody)
+//! `{"error": code, "message": text}`, with the codes of
+//! [`error_codes`](crate::wire::error_codes): `400` for malformed input (`invalid_json`,
 //! `invalid_request`, `invalid_id`, `invalid_envelope`, `invalid_claim`,
 //! `invalid_ttl`), `413 too_large`, `415 unsupported_media_type`, `404
 //! not_found` (for a take: never existed, expired and already read look the
@@ -65,14 +67,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use oneshot_core::{OneShot, Policy, PolicyError, SecretStore};
 use tokio::sync::Semaphore;
 
-pub use api::{ErrorBody, error_codes};
 pub use auth::{CreateToken, MAX_TOKEN_LEN, TokenError};
 
 /// A store behind a pointer, as the server holds it.
@@ -175,12 +176,9 @@ impl App {
     /// shedding past [`Limits::max_in_flight`].
     pub fn router(self) -> Router {
         // No `DefaultBodyLimit`: the handlers read bodies themselves
-        // (`api::read_body`), enforcing `body_limit` and draining past it.
+        // (`api::body`), enforcing `body_limit` and draining past it.
         let slots = Arc::new(Semaphore::new(permits(self.limits.max_in_flight)));
-        Router::new()
-            .route("/api/v1/secrets", post(api::create))
-            .route("/api/v1/secrets/take", post(api::take))
-            .route("/api/v1/config", get(api::config))
+        api::routes()
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
             .route("/static/{file}", get(assets::static_file))

@@ -3,24 +3,31 @@
 
 use redis::{AsyncConnectionConfig, Client, ConnectionInfo, IntoConnectionInfo, ProtocolVersion};
 
-use crate::classify::Stage;
-use crate::cluster::Cluster;
+use super::classify::Stage;
+use super::cluster::Cluster;
+use super::single::SingleNode;
 use crate::config::{RedisConfig, TakeMode, Target, redact_url};
 use crate::error::ConnectError;
 use crate::info::{RedisVersion, info_version, text};
-use crate::single::SingleNode;
-use crate::store::Backend;
+
+/// The long-lived connection(s): one server, or a cluster client.
+pub(crate) enum Nodes {
+    Single(Box<SingleNode>),
+    Cluster(Cluster),
+}
 
 /// What [`connect`] made.
 pub(crate) struct Connected {
-    pub(crate) backend: Backend,
+    pub(crate) nodes: Nodes,
     /// [`TakeMode::GetDel`] or [`TakeMode::Script`], never `Auto`.
     pub(crate) take_mode: TakeMode,
 }
 
+/// Connects as `config` says, asking the server (every primary, for a
+/// cluster in [`TakeMode::Auto`]) its version on the way.
 pub(crate) async fn connect(config: &RedisConfig) -> Result<Connected, ConnectError> {
     #[cfg(feature = "tls")]
-    install_crypto_provider();
+    super::tls::install_crypto_provider();
     match &config.target {
         Target::Single(url) => connect_single(config, url).await,
         Target::Cluster(nodes) => connect_cluster(config, nodes).await,
@@ -47,11 +54,11 @@ async fn connect_single(config: &RedisConfig, url: &str) -> Result<Connected, Co
     );
     // Open the long-lived connection now, so that a misconfiguration shows here.
     let mut stage = Stage::Connecting;
-    node.query(&redis::cmd("PING"), &mut stage)
+    node.send(&redis::cmd("PING"), &mut stage)
         .await
         .map_err(connect_error)?;
     Ok(Connected {
-        backend: Backend::Single(Box::new(node)),
+        nodes: Nodes::Single(Box::new(node)),
         take_mode,
     })
 }
@@ -114,7 +121,7 @@ async fn connect_cluster(
     };
     let take_mode = resolve_take_mode(config.take_mode, version)?;
     Ok(Connected {
-        backend: Backend::Cluster(cluster),
+        nodes: Nodes::Cluster(cluster),
         take_mode,
     })
 }
@@ -191,29 +198,9 @@ fn resolve_take_mode(
 fn client_for(info: ConnectionInfo, config: &RedisConfig) -> redis::RedisResult<Client> {
     #[cfg(feature = "tls")]
     if let Some(pem) = &config.tls_root_certificates {
-        return Client::build_with_tls(info, tls_certificates(pem));
+        return Client::build_with_tls(info, super::tls::certificates(pem));
     }
     #[cfg(not(feature = "tls"))]
     let _ = config;
     Client::open(info)
-}
-
-/// Server verification against `pem` instead of the system roots; no client
-/// certificate.
-#[cfg(feature = "tls")]
-pub(crate) fn tls_certificates(pem: &[u8]) -> redis::TlsCertificates {
-    redis::TlsCertificates {
-        client_tls: None,
-        root_cert: Some(pem.to_vec()),
-    }
-}
-
-/// `rediss://` needs a rustls `CryptoProvider`; install ring's unless the
-/// application installed one.
-#[cfg(feature = "tls")]
-fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another installer is fine: one is in place.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
 }

@@ -11,8 +11,10 @@ use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo, SingleNodeRou
 use redis::{Cmd, ErrorKind, ProtocolVersion, RedisError, ServerErrorKind, Value};
 use tokio::time::Instant;
 
-use crate::classify::is_cluster_redirect;
+use super::classify::{Failure, Stage, is_cluster_redirect};
+use super::health::{Health, Outcome};
 use crate::config::RedisConfig;
+use crate::info::text;
 
 /// Pauses before the store's own retries after MOVED/ASK/TRYAGAIN/CLUSTERDOWN/
 /// READONLY. The cluster client refreshes its slot map on MOVED and READONLY
@@ -59,58 +61,46 @@ async fn asking(
 /// on every request waits for a read lock that never comes. Seen here in about
 /// one in ten `kill -9` runs under load (`tests/faults_cluster.rs`): every call,
 /// on every slot, ended `Indeterminate` at the response timeout, for good.
-/// The store cannot unstick that connection, so when no call has succeeded for
-/// [`STALL_TIMEOUTS`] response timeouts while calls keep timing out, it builds
-/// a fresh connection from the same client in the background and swaps it in.
-/// Nothing is re-sent: calls on the old connection have already been reported
-/// `Indeterminate`.
+/// The store cannot unstick that connection, so when the [`Health`] clock
+/// calls it wedged (no reply for
+/// [`SILENT_TIMEOUTS`](super::health::SILENT_TIMEOUTS) response timeouts while
+/// calls keep timing out), it builds a fresh connection from the same client in
+/// the background and swaps it in. Nothing is re-sent: calls on the old
+/// connection have already been reported `Indeterminate`.
 #[derive(Clone)]
 pub(crate) struct Cluster {
     shared: Arc<Shared>,
 }
 
-/// What a call's outcome says about the connection's health.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CallOutcome {
-    /// A reply came back (a value or an error reply).
-    Reply,
-    /// No reply within the response timeout or the call's deadline.
-    TimedOut,
-    /// Anything else (connection errors).
-    Other,
-}
-
-impl CallOutcome {
-    /// Classifies a failed call.
-    pub(crate) fn of_error(err: &RedisError) -> Self {
-        if err.is_timeout() {
-            Self::TimedOut
-        } else if matches!(err.kind(), ErrorKind::Server(_)) {
-            Self::Reply
-        } else {
-            Self::Other
-        }
+/// What a failed call says about the connection: an error reply is a reply;
+/// a connection error (the client's own, or a node's) proves nothing.
+fn outcome_of(err: &RedisError) -> Outcome {
+    if err.is_timeout() {
+        Outcome::TimedOut
+    } else if matches!(err.kind(), ErrorKind::Server(_)) {
+        Outcome::Reply
+    } else {
+        Outcome::NoVerdict
     }
 }
-
-/// How many response timeouts without any success make a stall.
-pub(crate) const STALL_TIMEOUTS: u32 = 3;
 
 struct Shared {
     client: ClusterClient,
     conn: Mutex<ClusterConnection>,
-    health: Mutex<Health>,
-    /// No success for this long, with calls timing out, means wedged.
-    stall_after: Duration,
+    /// One clock for the client, whichever connection is current: a
+    /// replacement restarts it.
+    health: Health,
+    replacing: Mutex<Replacing>,
     /// Bound on one attempt to build a replacement connection.
     rebuild_timeout: Duration,
 }
 
-struct Health {
-    last_ok: Instant,
-    rebuilding: bool,
-    last_rebuild: Option<Instant>,
-    rebuilds: u64,
+/// Replacements of a wedged connection: one at a time, and after one ends,
+/// none for the health limit (a failed one is not retried on every timeout).
+struct Replacing {
+    running: bool,
+    last: Option<Instant>,
+    done: u64,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -138,7 +128,7 @@ impl Cluster {
             .overall_response_timeout(Some(response_timeout));
         #[cfg(feature = "tls")]
         if let Some(pem) = &config.tls_root_certificates {
-            builder = builder.certs(crate::connect::tls_certificates(pem));
+            builder = builder.certs(super::tls::certificates(pem));
         }
         if resp3 {
             // Disconnect notifications make the client reconnect a node as soon
@@ -151,13 +141,12 @@ impl Cluster {
             shared: Arc::new(Shared {
                 client,
                 conn: Mutex::new(conn),
-                health: Mutex::new(Health {
-                    last_ok: Instant::now(),
-                    rebuilding: false,
-                    last_rebuild: None,
-                    rebuilds: 0,
+                health: Health::new(response_timeout),
+                replacing: Mutex::new(Replacing {
+                    running: false,
+                    last: None,
+                    done: 0,
                 }),
-                stall_after: response_timeout * STALL_TIMEOUTS,
                 rebuild_timeout: config.connect_timeout + response_timeout,
             }),
         })
@@ -172,59 +161,66 @@ impl Cluster {
             .clone()
     }
 
-    fn health(&self) -> MutexGuard<'_, Health> {
+    fn replacing(&self) -> MutexGuard<'_, Replacing> {
         self.shared
-            .health
+            .replacing
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many times a wedged connection has been replaced.
     pub(crate) fn rebuilds(&self) -> u64 {
-        self.health().rebuilds
+        self.replacing().done
     }
 
-    /// Records a call's outcome: any reply from the cluster (an error reply
-    /// included) proves the connection works; a timeout counts towards a stall,
-    /// which starts a replacement in the background; other failures (a
-    /// connection error) prove nothing either way.
-    pub(crate) fn record(&self, outcome: CallOutcome) {
-        let now = Instant::now();
-        let mut health = self.health();
-        match outcome {
-            CallOutcome::Reply => {
-                health.last_ok = now;
-                return;
-            }
-            CallOutcome::Other => return,
-            CallOutcome::TimedOut => {}
+    /// Sends `cmd` like [`Self::send`], giving up at `deadline`, and reports
+    /// the outcome to the health clock: a call that ran out of time counts as
+    /// a timeout. A wedged connection is replaced in the background.
+    pub(crate) async fn query(&self, cmd: &Cmd, deadline: Instant) -> Result<Value, Failure> {
+        let (outcome, result) =
+            match tokio::time::timeout_at(deadline, self.send(cmd, deadline)).await {
+                Ok(Ok(value)) => (Outcome::Reply, Ok(value)),
+                Ok(Err(err)) => (outcome_of(&err), Err(Failure::Error(err, Stage::Sent))),
+                Err(_) => (Outcome::TimedOut, Err(Failure::Deadline(Stage::Sent))),
+            };
+        if self.shared.health.record(outcome) {
+            self.replace();
         }
-        let stalled = now.duration_since(health.last_ok) >= self.shared.stall_after;
-        let recently = health
-            .last_rebuild
-            .is_some_and(|at| now.duration_since(at) < self.shared.stall_after);
-        if !stalled || health.rebuilding || recently {
+        result
+    }
+
+    /// Starts building a replacement connection in the background, unless one
+    /// is being built or one ended within the health limit.
+    fn replace(&self) {
+        let mut replacing = self.replacing();
+        let recently = replacing
+            .last
+            .is_some_and(|at| at.elapsed() < self.shared.health.limit());
+        if replacing.running || recently {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        health.rebuilding = true;
-        drop(health);
+        replacing.running = true;
+        drop(replacing);
         tracing::warn!("Redis Cluster connection stalled; replacing it");
         let shared = self.shared.clone();
         runtime.spawn(async move {
             let fresh =
                 tokio::time::timeout(shared.rebuild_timeout, shared.client.get_async_connection())
                     .await;
-            let mut health = shared.health.lock().unwrap_or_else(PoisonError::into_inner);
-            health.rebuilding = false;
-            health.last_rebuild = Some(Instant::now());
+            let mut replacing = shared
+                .replacing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            replacing.running = false;
+            replacing.last = Some(Instant::now());
             match fresh {
                 Ok(Ok(conn)) => {
                     *shared.conn.lock().unwrap_or_else(PoisonError::into_inner) = conn;
-                    health.last_ok = Instant::now();
-                    health.rebuilds += 1;
+                    shared.health.replied();
+                    replacing.done += 1;
                     tracing::info!("Redis Cluster connection replaced");
                 }
                 Ok(Err(err)) => {
@@ -242,7 +238,7 @@ impl Cluster {
     /// `ASKING` + `cmd` to that node; MOVED, TRYAGAIN, CLUSTERDOWN and
     /// READONLY are retried by slot after a short pause, by which time the
     /// client has refreshed its slot map (it does so on MOVED and READONLY).
-    pub(crate) async fn query(&self, cmd: &Cmd, deadline: Instant) -> Result<Value, RedisError> {
+    async fn send(&self, cmd: &Cmd, deadline: Instant) -> Result<Value, RedisError> {
         let mut pauses = REDIRECT_PAUSES.iter();
         let mut ask: Option<(String, u16)> = None;
         for _ in 0..MAX_ATTEMPTS {
@@ -306,7 +302,7 @@ impl Cluster {
                 Value::Array(parts) => match parts.get(2) {
                     Some(Value::Array(node)) => match (node.first(), node.get(1)) {
                         (Some(host), Some(Value::Int(port))) => {
-                            crate::info::text(host).map(|host| format!("{host}:{port}"))
+                            text(host).map(|host| format!("{host}:{port}"))
                         }
                         _ => None,
                     },

@@ -17,6 +17,16 @@ pub(crate) enum Stage {
     Sent,
 }
 
+/// Why a query gave no value: the client's error, or the call's deadline
+/// passed first; with how far the command had got.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The `redis` client returned this error.
+    Error(RedisError, Stage),
+    /// The store's own deadline for the call ran out.
+    Deadline(Stage),
+}
+
 /// Which client produced the error; the cluster client can report errors of
 /// its own bookkeeping for commands that were sent (see the crate docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

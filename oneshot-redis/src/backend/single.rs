@@ -8,7 +8,7 @@
 //! retry) instead of `Indeterminate` whenever the server is simply down. It
 //! never re-sends a command.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,16 +17,13 @@ use redis::{AsyncConnectionConfig, Client, Cmd, PushKind, RedisError, Value};
 use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
-use crate::classify::Stage;
+use super::classify::{Failure, Stage};
+use super::health::{Health, Outcome};
 
 /// After a failed connection attempt, calls within this window fail at once
 /// (as `Unavailable`) instead of each trying again; the first call after it
 /// tries again. Keeps a dead server from being hammered by every caller.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
-
-/// A connection whose calls have only timed out for this many response
-/// timeouts is given up (see [`Slot::last_reply`]).
-const STALE_AFTER_TIMEOUTS: u32 = 3;
 
 /// One connection attempt's outcome, shared by all callers that waited on it.
 #[derive(Debug)]
@@ -36,34 +33,19 @@ struct Slot {
     /// socket closes, so the next call reconnects instead of writing into a
     /// dead connection.
     dead: Arc<AtomicBool>,
-    /// When this connection last delivered a reply (or was opened), in ms
-    /// since `born`. A connection that only times out for long (a peer gone
-    /// without a reset, a half-open socket) is replaced, so that callers get
-    /// `Unavailable` from failing reconnects rather than `Indeterminate`
-    /// forever.
-    last_reply_ms: AtomicU64,
-    born: Instant,
+    /// This connection's silence clock: one that only times out for long is
+    /// replaced, so that callers get `Unavailable` from failing reconnects
+    /// rather than `Indeterminate` forever.
+    health: Health,
 }
 
 impl Slot {
-    fn new() -> Arc<Self> {
+    fn new(response_timeout: Duration) -> Arc<Self> {
         Arc::new(Self {
             cell: OnceCell::new(),
             dead: Arc::new(AtomicBool::new(false)),
-            last_reply_ms: AtomicU64::new(0),
-            born: Instant::now(),
+            health: Health::new(response_timeout),
         })
-    }
-
-    fn touch(&self) {
-        let ms = u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_reply_ms.fetch_max(ms, Ordering::Relaxed);
-    }
-
-    /// How long since the last reply (or since the connection was opened).
-    fn silent_for(&self) -> Duration {
-        let last = Duration::from_millis(self.last_reply_ms.load(Ordering::Relaxed));
-        self.born.elapsed().saturating_sub(last)
     }
 }
 
@@ -73,8 +55,8 @@ pub(crate) struct SingleNode {
     client: Client,
     config: AsyncConnectionConfig,
     resp3: bool,
-    /// Retire a connection that has been silent this long while calls time out.
-    stale_after: Duration,
+    /// For each new connection's [`Health`].
+    response_timeout: Duration,
     current: Mutex<Arc<Slot>>,
 }
 
@@ -94,20 +76,33 @@ impl SingleNode {
             client,
             config,
             resp3,
-            stale_after: response_timeout * STALE_AFTER_TIMEOUTS,
-            current: Mutex::new(Slot::new()),
+            response_timeout,
+            current: Mutex::new(Slot::new(response_timeout)),
         }
     }
 
-    /// Sends `cmd` once. `stage` says how far it got, also when the caller
-    /// gives up on this future part-way.
-    pub(crate) async fn query(&self, cmd: &Cmd, stage: &mut Stage) -> Result<Value, RedisError> {
+    /// Sends `cmd` once, giving up at `deadline`; a failure says how far the
+    /// command got.
+    pub(crate) async fn query(&self, cmd: &Cmd, deadline: Instant) -> Result<Value, Failure> {
+        let mut stage = Stage::Connecting;
+        match tokio::time::timeout_at(deadline, self.send(cmd, &mut stage)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(Failure::Error(err, stage)),
+            // Not a verdict on the connection: the response timeout, which
+            // `send` reports to the health clock, is what measures it.
+            Err(_) => Err(Failure::Deadline(stage)),
+        }
+    }
+
+    /// Sends `cmd` once, without a deadline of its own. `stage` says how far
+    /// it got, also when the caller gives up on this future part-way.
+    pub(crate) async fn send(&self, cmd: &Cmd, stage: &mut Stage) -> Result<Value, RedisError> {
         *stage = Stage::Connecting;
         let (slot, mut conn) = self.connection().await?;
         *stage = Stage::Sent;
         match cmd.query_async::<Value>(&mut conn).await {
             Ok(value) => {
-                slot.touch();
+                slot.health.replied();
                 Ok(value)
             }
             Err(err) => {
@@ -115,19 +110,12 @@ impl SingleNode {
                     // Broken socket or a desynchronised stream: the next call
                     // starts a fresh connection.
                     self.retire(&slot);
-                } else if err.is_timeout() && slot.silent_for() >= self.stale_after {
-                    // A timeout alone keeps the connection (replies stay
-                    // matched to requests in order, and a slow server may
-                    // catch up); one that has answered nothing for several
-                    // timeouts is given up.
+                } else if slot.health.record(outcome_of(&err)) {
                     tracing::warn!(
-                        silent_for = ?slot.silent_for(),
+                        silent_for = ?slot.health.silent_for(),
                         "Redis connection unresponsive; reconnecting"
                     );
                     self.retire(&slot);
-                } else if err.kind() != redis::ErrorKind::Io {
-                    // A server reply (an error reply is still a reply).
-                    slot.touch();
                 }
                 Err(err)
             }
@@ -182,7 +170,7 @@ impl SingleNode {
         {
             Ok(conn) => {
                 tracing::debug!("connected to Redis");
-                slot.touch();
+                slot.health.replied();
                 Ok(conn)
             }
             Err(err) => {
@@ -203,7 +191,20 @@ impl SingleNode {
     fn retire(&self, slot: &Arc<Slot>) {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if Arc::ptr_eq(&current, slot) {
-            *current = Slot::new();
+            *current = Slot::new(self.response_timeout);
         }
+    }
+}
+
+/// What a failed call on a sent command says about the connection: any
+/// error that is not an I/O error came from a reply (an error reply is still
+/// a reply).
+fn outcome_of(err: &RedisError) -> Outcome {
+    if err.is_timeout() {
+        Outcome::TimedOut
+    } else if err.kind() != redis::ErrorKind::Io {
+        Outcome::Reply
+    } else {
+        Outcome::NoVerdict
     }
 }
