@@ -287,4 +287,16 @@ pub enum RevealError {
     /// consumed: it was altered, corrupted or sealed for another key.
     #[error("the secret was taken but could not be opened: {0}")]
     Open(#[source] OpenError),
+    /// The link needs a passphrase and none was given, or one was given for a
+    /// link without. Nothing was asked of the store.
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseMismatch),
+    /// The passphrase was wrong. The secret is untouched and may be revealed
+    /// with the right one, unless `attempts_left` is 0: then that was the last
+    /// attempt allowed, and the secret is destroyed.
+    #[error("wrong passphrase; {attempts_left} attempts left")]
+    WrongPassphrase {
+        /// Wrong passphrases still allowed before the secret is destroyed.
+        attempts_left: u32,
+    },
 }

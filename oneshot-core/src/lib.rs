@@ -24,16 +24,25 @@
 //!
 //! ```
 //! # async fn demo<S: oneshot_core::SecretStore>(store: S) -> Result<(), Box<dyn std::error::Error>> {
-//! use oneshot_core::OneShot;
+//! use oneshot_core::store::ReceiptState;
+//! use oneshot_core::v2::Passphrase;
+//! use oneshot_core::{OneShot, ShareOptions};
 //!
 //! let oneshot = OneShot::new(store);
-//! let share = oneshot.share(b"hunter2", None).await?;
+//! let options = ShareOptions::new().passphrase(Passphrase::new("by phone")?).receipt(true);
+//! let share = oneshot.share(b"hunter2", &options).await?;
 //! let link = share.link("https://secrets.example/s")?;
-//! // ... the link travels to the reader, who parses the (v1) key out of it:
-//! let key: oneshot_core::SecretKey = link.parse()?;
-//! let secret = oneshot.reveal(&key).await?.expect("first read");
-//! assert_eq!(&secret[..], b"hunter2");
-//! assert!(oneshot.reveal(&key).await?.is_none(), "second read finds nothing");
+//! // The link travels to the reader, who parses the key out of it and is
+//! // told the passphrase by another channel:
+//! let key = oneshot_core::link::parse_key(&link)?;
+//! let passphrase = Passphrase::new("by phone")?;
+//! let secret = oneshot.reveal(&key, Some(&passphrase)).await?.expect("first read");
+//! assert_eq!(secret.body(), b"hunter2");
+//! assert!(oneshot.reveal(&key, Some(&passphrase)).await?.is_none(), "gone for everyone else");
+//! // The sender's receipt says it was read:
+//! let receipt_claim = share.receipt().expect("asked for").claim();
+//! let story = oneshot.receipt(&share.id(), &receipt_claim).await?.expect("kept");
+//! assert!(matches!(story.state, ReceiptState::Read { .. }));
 //! # Ok(())
 //! # }
 //! ```
@@ -80,7 +89,7 @@ pub use error::{
 };
 pub use guard::{PassphraseProof, PassphraseVerifier, ReceiptClaim, ReceiptVerifier};
 pub use id::SecretId;
-pub use oneshot::{OneShot, Share};
+pub use oneshot::{OneShot, Share, ShareOptions, Verifiers};
 pub use policy::Policy;
 pub use store::{BoxError, SecretStore, StoreError};
 /// The format v1 items, re-exported at the root for the facade and the

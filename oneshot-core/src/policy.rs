@@ -1,20 +1,36 @@
 //! Limits a [`OneShot`](crate::OneShot) enforces before anything reaches a store.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::error::{PolicyError, TooLarge, TtlOutOfRange};
-use crate::v1::envelope_len;
+use crate::format::v2::{CONTENT_HEADER_LEN, MAX_MEDIA_TYPE_LEN, MAX_NAME_LEN};
+use crate::{v1, v2};
 
-/// Size and lifetime limits (FORMAT-v1 §7).
+/// Size, lifetime, passphrase and receipt limits.
 ///
 /// Defaults: bodies up to 64 KiB, lifetimes from 1 minute to 72 hours, 24 hours
-/// when none is asked for.
+/// when none is asked for; 5 wrong passphrases destroy a secret; receipts are
+/// kept 7 days past their secret's expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     max_body_bytes: usize,
     min_ttl: Duration,
     max_ttl: Duration,
     default_ttl: Duration,
+    passphrase_attempts: NonZeroU32,
+    receipt_retention: Duration,
+}
+
+/// The most a v2 content header adds to a body: kind, and a name and a media
+/// type of 255 bytes each with their lengths.
+const MAX_CONTENT_OVERHEAD: usize = CONTENT_HEADER_LEN + MAX_NAME_LEN + MAX_MEDIA_TYPE_LEN;
+
+/// The longest envelope of either version for a body of `body_len` bytes.
+fn longest_envelope(body_len: usize) -> Option<usize> {
+    let v1 = v1::envelope_len(body_len)?;
+    let v2 = v2::envelope_len(body_len.checked_add(MAX_CONTENT_OVERHEAD)?)?;
+    Some(v1.max(v2))
 }
 
 impl Default for Policy {
@@ -24,6 +40,8 @@ impl Default for Policy {
             min_ttl: Duration::from_secs(60),
             max_ttl: Duration::from_secs(72 * 3600),
             default_ttl: Duration::from_secs(24 * 3600),
+            passphrase_attempts: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
+            receipt_retention: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -56,6 +74,30 @@ impl Policy {
         self
     }
 
+    /// Sets how many wrong passphrases a secret survives (the last one destroys it).
+    #[must_use]
+    pub fn with_passphrase_attempts(mut self, attempts: NonZeroU32) -> Self {
+        self.passphrase_attempts = attempts;
+        self
+    }
+
+    /// Sets how long past its secret's expiry a receipt is kept.
+    #[must_use]
+    pub fn with_receipt_retention(mut self, retention: Duration) -> Self {
+        self.receipt_retention = retention;
+        self
+    }
+
+    /// Wrong passphrases a secret survives; the last one destroys it.
+    pub fn passphrase_attempts(&self) -> NonZeroU32 {
+        self.passphrase_attempts
+    }
+
+    /// How long past its secret's expiry a receipt is kept.
+    pub fn receipt_retention(&self) -> Duration {
+        self.receipt_retention
+    }
+
     /// The largest secret accepted, in bytes.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
@@ -76,9 +118,10 @@ impl Policy {
         self.default_ttl
     }
 
-    /// The longest envelope that a body within the limit can produce.
+    /// The longest envelope that a body within the limit can produce, in
+    /// either format version (a v2 file adds its name and media type).
     pub fn max_envelope_bytes(&self) -> usize {
-        envelope_len(self.max_body_bytes).unwrap_or(usize::MAX)
+        longest_envelope(self.max_body_bytes).unwrap_or(usize::MAX)
     }
 
     /// Checks that the limits are consistent.
@@ -87,7 +130,7 @@ impl Policy {
         if self.min_ttl < Duration::from_millis(1) || !ordered {
             return Err(PolicyError::TtlBounds);
         }
-        if envelope_len(self.max_body_bytes).is_none() {
+        if longest_envelope(self.max_body_bytes).is_none() {
             return Err(PolicyError::BodyLimit);
         }
         Ok(())

@@ -20,7 +20,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::claim::Claim;
-use crate::error::PassphraseMismatch;
+use crate::error::{PassphraseMismatch, RandomnessError};
 use crate::format::v2::{
     CLAIM_LEN, ENC_KEY_LEN, HKDF_INFO_CLAIM, HKDF_INFO_ENC, HKDF_INFO_PASSPHRASE_PROOF,
     HKDF_INFO_PBKDF2_SALT, HKDF_SALT, KEY_LEN, PBKDF2_ITERATIONS, PBKDF2_KEY_LEN, PBKDF2_SALT_LEN,
@@ -47,13 +47,9 @@ const _: () = assert!(
 );
 
 /// Everything a seal, an open and a take need, derived once.
-// `claim` and `proof` are for the facade's v2 share and reveal, which take
-// with them; until it uses them only the tests read them.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct Derived {
     pub(crate) flags: Flags,
     pub(crate) enc_key: Zeroizing<[u8; ENC_KEY_LEN]>,
-    pub(crate) claim: Claim,
     pub(crate) id: SecretId,
     /// With a passphrase, what a take shows the store.
     pub(crate) proof: Option<PassphraseProof>,
@@ -182,6 +178,26 @@ impl SecretKey {
         passphrase: Option<&Passphrase>,
     ) -> Result<Derived, PassphraseMismatch> {
         let passphrase = check_passphrase(self.flags(), passphrase)?;
+        Ok(self.derive_checked(passphrase))
+    }
+
+    /// A fresh key whose flags fit `passphrase`, with everything derived:
+    /// what a sender needs, without a mismatch to report.
+    pub(crate) fn generate_derived(
+        passphrase: Option<&Passphrase>,
+    ) -> Result<(Self, Derived), RandomnessError> {
+        let flags = if passphrase.is_some() {
+            Flags::PASSPHRASE
+        } else {
+            Flags::NONE
+        };
+        let key = Self::generate(flags)?;
+        let derived = key.derive_checked(passphrase);
+        Ok((key, derived))
+    }
+
+    /// The derivations for a passphrase that fits the flags (checked by the caller).
+    fn derive_checked(&self, passphrase: Option<&Passphrase>) -> Derived {
         let k = KeyHkdf::new(self);
         let claim = k.claim();
         let id = claim.id();
@@ -193,12 +209,11 @@ impl SecretKey {
                 (enc_key, Some(k.proof(&stretched)))
             }
         };
-        Ok(Derived {
+        Derived {
             flags: self.flags(),
             enc_key,
-            claim,
             id,
             proof,
-        })
+        }
     }
 }

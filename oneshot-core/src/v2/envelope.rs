@@ -172,6 +172,14 @@ pub struct Opened {
 }
 
 impl Opened {
+    /// What a reveal of a v1 secret gives: a text, as v1 knows no files.
+    pub(crate) fn v1_text(body: Zeroizing<Vec<u8>>) -> Self {
+        Self {
+            content: Content::text(),
+            body,
+        }
+    }
+
     /// The kind, name and media type.
     pub fn content(&self) -> &Content {
         &self.content

@@ -152,7 +152,7 @@ fn derivations_match() {
         let p = passphrase(d.passphrase.as_ref());
         let derived = key.derive(p.as_ref()).unwrap();
         assert_eq!(to_hex(&derived.enc_key[..]), d.enc_key_hex, "enc_key");
-        assert!(derived.claim == claim && derived.id == key.id());
+        assert!(derived.id == claim.id() && derived.id == key.id());
         match &p {
             None => {
                 assert_eq!(d.flags, 0);
