@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oneshot_core::{SecretId, SecretStore, StoreError};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::{PassphraseProof, ReceiptClaim, SecretId, SecretStore, StoreError};
 use redis::{Cmd, Value};
 
 use crate::backend::Backend;
@@ -156,9 +157,13 @@ impl SecretStore for RedisStore {
         id: &SecretId,
         envelope: &[u8],
         ttl: Duration,
+        guards: &Guards,
     ) -> Result<(), StoreError> {
         if ttl < Duration::from_millis(1) {
             return Err(StoreError::InvalidTtl);
+        }
+        if !guards.is_none() {
+            return Err(StoreError::backend(NotYet));
         }
         // Round a partial millisecond up: a secret never expires before its TTL.
         let ms = ttl.as_nanos().div_ceil(1_000_000);
@@ -187,7 +192,11 @@ impl SecretStore for RedisStore {
         }
     }
 
-    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn take(
+        &self,
+        id: &SecretId,
+        _proof: Option<&PassphraseProof>,
+    ) -> Result<TakeOutcome, StoreError> {
         let key = self.key_for(id);
         let reply = match &self.inner.take {
             Take::GetDel => {
@@ -211,12 +220,30 @@ impl SecretStore for RedisStore {
             }
         };
         match reply {
-            Value::Nil => Ok(None),
-            Value::BulkString(bytes) => Ok(Some(bytes)),
+            Value::Nil => Ok(TakeOutcome::NotFound),
+            Value::BulkString(bytes) => Ok(TakeOutcome::Taken(bytes)),
             other => Err(unexpected("take", &other)),
         }
     }
+
+    async fn receipt(&self, _: &SecretId, _: &ReceiptClaim) -> Result<Option<Receipt>, StoreError> {
+        Err(StoreError::backend(NotYet))
+    }
+
+    async fn burn(
+        &self,
+        _: &SecretId,
+        _: &ReceiptClaim,
+    ) -> Result<Option<BurnOutcome>, StoreError> {
+        Err(StoreError::backend(NotYet))
+    }
 }
+
+/// Transitional, until the v2 scripts land: guards, receipts and spent ids
+/// are not implemented on Redis yet.
+#[derive(Debug, thiserror::Error)]
+#[error("guards and receipts are not implemented on Redis yet")]
+struct NotYet;
 
 fn is_noscript(err: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     err.downcast_ref::<redis::RedisError>()
