@@ -116,7 +116,7 @@ fn key_inputs() -> Vec<String> {
 fn rust_parse(input: &str) -> Option<String> {
     oneshot_core::link::parse_key(input)
         .ok()
-        .map(|k| k.to_b64u().to_string())
+        .map(|k| k.to_fragment().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
