@@ -231,7 +231,8 @@ mod check;
 
 pub use check::ServerWarning;
 pub use config::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX, DEFAULT_RESPONSE_TIMEOUT, RedisConfig, TakeMode,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX, DEFAULT_MAX_TTL, DEFAULT_RESPONSE_TIMEOUT,
+    RedisConfig, TakeMode,
 };
 pub use error::ConnectError;
 pub use info::RedisVersion;
