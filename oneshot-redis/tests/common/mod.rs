@@ -300,10 +300,7 @@ impl Load {
 }
 
 /// Times one call.
-async fn timed<T>(
-    start: Instant,
-    call: impl Future<Output = T>,
-) -> (Duration, Duration, T) {
+async fn timed<T>(start: Instant, call: impl Future<Output = T>) -> (Duration, Duration, T) {
     let began = Instant::now();
     let result = call.await;
     (began - start, began.elapsed(), result)
@@ -601,4 +598,19 @@ pub async fn time_to_recover<S: SecretStore>(store: &S, limit: Duration) -> Dura
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("the store did not recover within {limit:?}; last: {last}");
+}
+
+/// The load's guarded iterations ran: wrong proofs were counted, burns
+/// burned, receipts were read (so the invariants above covered them).
+pub fn assert_guarded_ran(name: &str, summary: &Summary) {
+    for (op, outcome) in [
+        ("wrong take", Outcome::Wrong(ATTEMPTS - 1)),
+        ("burn", Outcome::Burned),
+        ("receipt", Outcome::Receipt),
+    ] {
+        assert!(
+            summary.count(op, outcome) > 0,
+            "{name}: no {op} gave {outcome:?}: {summary:?}"
+        );
+    }
 }
