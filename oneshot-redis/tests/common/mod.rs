@@ -361,7 +361,15 @@ async fn one_iteration<S: SecretStore>(
                 Kind::Guarded => Some(timed(start, store.burn(&id, &claim)).await),
             }
         };
-        let ((a, b), burned) = tokio::join!(async { tokio::join!(take(), take()) }, burn);
+        // Whichever is polled first is queued first: let the burn lead in
+        // half the iterations, so that both kinds of winner occur.
+        let takes = async { tokio::join!(take(), take()) };
+        let ((a, b), burned) = if id.as_bytes()[0] % 2 == 0 {
+            tokio::join!(takes, burn)
+        } else {
+            let (burned, takes) = tokio::join!(burn, takes);
+            (takes, burned)
+        };
         for (started, took, result) in [a, b] {
             if let Ok(TakeOutcome::Taken(got)) = &result {
                 iteration.wrong_value |= *got != value;
