@@ -364,7 +364,7 @@ async fn one_iteration<S: SecretStore>(
         // Whichever is polled first is queued first: let the burn lead in
         // half the iterations, so that both kinds of winner occur.
         let takes = async { tokio::join!(take(), take()) };
-        let ((a, b), burned) = if id.as_bytes()[0] % 2 == 0 {
+        let ((a, b), burned) = if id.as_bytes()[0].is_multiple_of(2) {
             tokio::join!(takes, burn)
         } else {
             let (burned, takes) = tokio::join!(burn, takes);
