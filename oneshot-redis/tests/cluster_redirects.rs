@@ -72,10 +72,16 @@ async fn ask_redirects_during_a_migration_are_followed() {
     // put is sent on with ASK; so are the takes, by command and by script.
     for (store, value) in [(&store, &b"in transit"[..]), (&script_store, b"scripted")] {
         let id = id_in_slot(store, slot);
+        let before: u32 = count_on(target_node).parse().expect("count");
         store
             .put_with_ttl(&id, value, ttl, &Guards::NONE)
             .await
             .expect("put during migration");
+        assert_eq!(
+            count_on(target_node),
+            (before + 1).to_string(),
+            "the put did not land on the importing node"
+        );
         assert_eq!(
             store.take(&id, None).await.expect("take during migration"),
             TakeOutcome::Taken(value.to_vec())
