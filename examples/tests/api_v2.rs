@@ -900,7 +900,6 @@ async fn ten_mib_files_round_trip_and_one_more_byte_is_413() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "until v2-redis lands: oneshot-redis does not keep spent ids, guards or receipts yet"]
 async fn redis_v2_round_trips_passphrases_receipts_and_bad_inputs() {
     let redis = spawn_redis().await;
     let store = oneshot_redis::RedisStore::connect(&redis.url())
@@ -917,7 +916,6 @@ async fn redis_v2_round_trips_passphrases_receipts_and_bad_inputs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "until v2-redis lands: oneshot-redis does not keep spent ids, guards or receipts yet"]
 async fn redis_cluster_v2_round_trips_and_receipts() {
     let cluster = tokio::task::spawn_blocking(oneshot_redis_harness::RedisCluster::start)
         .await
