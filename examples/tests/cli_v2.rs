@@ -858,7 +858,6 @@ async fn a_ten_mib_file_round_trips_through_the_cli() {
     let file = dir.write("disk.img", &body);
     let pass = dir.write("pass", b"big file");
     let receipt = dir.join("disk.receipt").display().to_string();
-    let started = std::time::Instant::now();
     let link = share(
         &server.base,
         b"",
@@ -877,11 +876,6 @@ async fn a_ten_mib_file_round_trips_through_the_cli() {
     assert!(out.read("disk.img") == body, "the same 10 MiB");
     let text = ok(&oneshot(&["status", "--receipt-file", &receipt], b"").await);
     assert!(text.starts_with("read"), "{text}");
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
     // One byte more is refused before anything is sent.
     let puts = server.counts.puts();
     let over = dir.write("over.img", &vec![0u8; MAX + 1]);
