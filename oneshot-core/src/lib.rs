@@ -66,6 +66,7 @@ mod claim;
 mod envelope;
 mod error;
 pub mod format;
+mod fragment;
 mod guard;
 mod id;
 pub mod link;
