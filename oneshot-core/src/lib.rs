@@ -61,6 +61,7 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod aead;
 mod bytes;
 mod claim;
 mod envelope;
