@@ -4,6 +4,7 @@ use std::fmt;
 
 use oneshot_core::StoreError;
 
+use crate::error::PgError;
 use crate::store::PgStore;
 
 /// A server setting that weakens what the store promises. Returned by
@@ -98,10 +99,12 @@ impl PgStore {
         let get = |i| {
             settings
                 .try_get::<_, String>(i)
-                .map_err(StoreError::backend)
+                .map_err(|e| StoreError::backend(PgError(e)))
         };
         let (synchronous_commit, fsync, standby_names) = (get(0)?, get(1)?, get(2)?);
-        let in_recovery: bool = settings.try_get(3).map_err(StoreError::backend)?;
+        let in_recovery: bool = settings
+            .try_get(3)
+            .map_err(|e| StoreError::backend(PgError(e)))?;
         let mut warnings = Vec::new();
         if in_recovery {
             warnings.push(ServerWarning::Standby);
@@ -137,7 +140,7 @@ impl PgStore {
             replicas
                 .try_get::<_, i64>(i)
                 .map(|n| u64::try_from(n).unwrap_or(0))
-                .map_err(StoreError::backend)
+                .map_err(|e| StoreError::backend(PgError(e)))
         };
         let (all, synchronous, hidden) = (count(0)?, count(1)?, count(2)?);
         if hidden > 0 {

@@ -4,6 +4,7 @@
 use oneshot_core::StoreError;
 use tokio_postgres::error::{DbError, SqlState};
 
+use crate::error::PgError;
 use crate::pool::NoConnection;
 
 /// What the store does with a failure.
@@ -29,8 +30,12 @@ pub(crate) struct ResponseTimeout(pub(crate) std::time::Duration);
 
 /// Classifies the error of a statement that was handed to a live connection.
 pub(crate) fn statement_failed(e: tokio_postgres::Error) -> Failure {
-    let Some(db) = e.as_db_error() else {
-        return Failure::Final(if e.is_closed() {
+    let fatal = e.as_db_error().map(is_fatal);
+    let code = e.code().cloned();
+    let closed = e.is_closed();
+    let e = PgError(e);
+    let (Some(fatal), Some(code)) = (fatal, code) else {
+        return Failure::Final(if closed {
             // The connection closed with the request queued or sent: the
             // driver cannot say which (client.rs `send`, connection.rs
             // `poll_read` both end in `Error::closed`).
@@ -40,7 +45,7 @@ pub(crate) fn statement_failed(e: tokio_postgres::Error) -> Failure {
             StoreError::backend(e)
         });
     };
-    if is_fatal(db) {
+    if fatal {
         // The session ends with this message. The implicit transaction
         // commits at Sync, after the statement's CommandComplete, so a
         // FATAL can come after a commit that happened.
@@ -48,17 +53,16 @@ pub(crate) fn statement_failed(e: tokio_postgres::Error) -> Failure {
     }
     // Severity ERROR: the statement failed and its implicit transaction was
     // rolled back; the session goes on. Nothing happened.
-    let code = db.code();
-    if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED {
+    if code == SqlState::T_R_SERIALIZATION_FAILURE || code == SqlState::T_R_DEADLOCK_DETECTED {
         return Failure::Retry(StoreError::unavailable(e));
     }
-    if *code == SqlState::DISK_FULL {
+    if code == SqlState::DISK_FULL {
         return Failure::Final(StoreError::CapacityExceeded);
     }
     let class = code.code().get(..2).unwrap_or("");
     let refused = matches!(class, "08" | "53" | "57")
-        || *code == SqlState::READ_ONLY_SQL_TRANSACTION
-        || *code == SqlState::QUERY_CANCELED;
+        || code == SqlState::READ_ONLY_SQL_TRANSACTION
+        || code == SqlState::QUERY_CANCELED;
     Failure::Final(if refused {
         StoreError::unavailable(e)
     } else {

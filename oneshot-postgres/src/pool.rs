@@ -21,6 +21,7 @@ use tokio::time::Instant;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, Statement};
 
+use crate::error::Shown;
 use crate::statements;
 
 /// After a failed connect, calls on that slot fail at once for this long.
@@ -120,7 +121,7 @@ struct Slot {
 /// Why a call could not get a connection. Nothing was sent.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum NoConnection {
-    #[error("cannot connect to PostgreSQL: {0}")]
+    #[error("cannot connect to PostgreSQL: {}", Shown(.0))]
     Connect(#[source] tokio_postgres::Error),
     #[error("connecting to PostgreSQL timed out")]
     Timeout,

@@ -15,7 +15,7 @@ use tokio_postgres::Row;
 
 use crate::classify::{self, Failure, ResponseTimeout};
 use crate::config::{LONGEST, PgConfig};
-use crate::error::ConnectError;
+use crate::error::{ConnectError, PgError};
 use crate::pool::{self, Conn, Pool};
 use crate::schema;
 
@@ -298,7 +298,7 @@ struct BadRow(&'static str);
 /// A receipt from the columns `ended, ended_at µs, expires_at µs,
 /// failed_attempts` at `first` and whether the secret is still live.
 fn receipt_from(row: &Row, first: usize, live: bool) -> Result<Receipt, StoreError> {
-    let get = |e: tokio_postgres::Error| StoreError::backend(e);
+    let get = |e: tokio_postgres::Error| StoreError::backend(PgError(e));
     let ended: Option<i16> = row.try_get(first).map_err(get)?;
     let ended_at: Option<i64> = row.try_get(first + 1).map_err(get)?;
     let expires_at: i64 = row.try_get(first + 2).map_err(get)?;
@@ -415,7 +415,7 @@ impl SecretStore for PgStore {
         let Some(row) = row else {
             return Ok(TakeOutcome::NotFound);
         };
-        let get = |e: tokio_postgres::Error| StoreError::backend(e);
+        let get = |e: tokio_postgres::Error| StoreError::backend(PgError(e));
         let verdict: i32 = row.try_get(0).map_err(get)?;
         match verdict {
             0 => Ok(TakeOutcome::PassphraseRequired),
@@ -455,7 +455,9 @@ impl SecretStore for PgStore {
             })
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let live: bool = row.try_get(4).map_err(StoreError::backend)?;
+        let live: bool = row
+            .try_get(4)
+            .map_err(|e| StoreError::backend(PgError(e)))?;
         receipt_from(&row, 0, live).map(Some)
     }
 
@@ -479,7 +481,9 @@ impl SecretStore for PgStore {
             })
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let burned: bool = row.try_get(4).map_err(StoreError::backend)?;
+        let burned: bool = row
+            .try_get(4)
+            .map_err(|e| StoreError::backend(PgError(e)))?;
         // Not burned now and not ended: it was not pending, so it expired.
         let receipt = receipt_from(&row, 0, false)?;
         Ok(Some(if burned {
