@@ -361,7 +361,10 @@ impl PgServer {
                 && let Ok(Some(status)) = postmaster.try_wait()
             {
                 self.postmaster = None;
-                return Err(format!("postgres exited with {status}\nlog:\n{}", self.log()));
+                return Err(format!(
+                    "postgres exited with {status}\nlog:\n{}",
+                    self.log()
+                ));
             }
             match handshake(self.port) {
                 Ok(()) => return Ok(()),
@@ -524,7 +527,10 @@ mod tests {
         let server = PgServer::start_with(&["-c", "fsync=off"]);
         assert_eq!(server.psql("SHOW fsync"), "off");
         server.pause();
-        assert!(handshake(server.port()).is_err(), "a stopped server answered");
+        assert!(
+            handshake(server.port()).is_err(),
+            "a stopped server answered"
+        );
         server.resume();
         let until = Instant::now() + Duration::from_secs(5);
         while handshake(server.port()).is_err() {
