@@ -5,7 +5,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::ConnectError;
-use crate::store::PgStore;
 
 /// Default for [`PgConfig::connections`].
 pub const DEFAULT_CONNECTIONS: usize = 8;
@@ -24,7 +23,7 @@ pub const DEFAULT_PURGE_BATCH: u32 = 1000;
 /// arithmetic in `int8` and `float8` would lose precision.
 pub(crate) const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
-/// Configuration of a [`PgStore`], with a builder.
+/// Configuration of a [`PgStore`](crate::PgStore), with a builder.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), oneshot_postgres::ConnectError> {
@@ -132,7 +131,7 @@ impl PgConfig {
     }
 
     /// How often the background purger runs, or `None` for no purger (then
-    /// call [`PgStore::purge_expired`] yourself). Default 60 s. Expired
+    /// call [`PgStore::purge_expired`](crate::PgStore::purge_expired) yourself). Default 60 s. Expired
     /// secrets are never returned either way; purging frees their space.
     #[must_use]
     pub fn purge_interval(mut self, interval: Option<Duration>) -> Self {
@@ -154,11 +153,5 @@ impl PgConfig {
     pub fn run_migrations(mut self, run: bool) -> Self {
         self.run_migrations = run;
         self
-    }
-
-    /// Connects: migrates (or checks) the schema, opens the first
-    /// connection and starts the purger. Needs a tokio runtime.
-    pub async fn connect(self) -> Result<PgStore, ConnectError> {
-        PgStore::connect_with(self).await
     }
 }

@@ -493,3 +493,14 @@ impl SecretStore for PgStore {
         }))
     }
 }
+
+impl PgConfig {
+    /// Connects: migrates (or checks) the schema, opens the first
+    /// connection and starts the purger. Needs a tokio runtime.
+    ///
+    /// (Defined here, beside the store it makes, so that `config` imports
+    /// nothing above it.)
+    pub async fn connect(self) -> Result<PgStore, ConnectError> {
+        PgStore::connect_with(self).await
+    }
+}

@@ -7,7 +7,6 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::OpenError;
 use crate::schema::{self, SchemaError};
-use crate::store::SqliteStore;
 
 /// Default for [`SqliteConfig::busy_timeout`].
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,7 +43,7 @@ enum Target {
     Memory,
 }
 
-/// Configuration of a [`SqliteStore`], with a builder.
+/// Configuration of a [`SqliteStore`](crate::SqliteStore), with a builder.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), oneshot_sqlite::OpenError> {
@@ -126,7 +125,7 @@ impl SqliteConfig {
     }
 
     /// How often the writer thread purges, or `None` for never (then call
-    /// [`SqliteStore::purge_expired`]). Default 60 s.
+    /// [`SqliteStore::purge_expired`](crate::SqliteStore::purge_expired)). Default 60 s.
     #[must_use]
     pub fn purge_interval(mut self, interval: Option<Duration>) -> Self {
         self.purge_interval = interval.map(|i| i.max(Duration::from_millis(10)));
@@ -140,18 +139,8 @@ impl SqliteConfig {
         self
     }
 
-    /// Opens (and creates or migrates) the database and starts the writer
-    /// thread.
-    pub async fn open(self) -> Result<SqliteStore, OpenError> {
-        let setup = self.clone();
-        let conn = tokio::task::spawn_blocking(move || setup.connect())
-            .await
-            .map_err(OpenError::Task)??;
-        SqliteStore::start(conn, &self)
-    }
-
     /// The connection, set up: pragmas, then migrations.
-    fn connect(&self) -> Result<Connection, OpenError> {
+    pub(crate) fn connect(&self) -> Result<Connection, OpenError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;

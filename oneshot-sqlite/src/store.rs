@@ -303,3 +303,18 @@ impl SecretStore for SqliteStore {
         }
     }
 }
+
+impl SqliteConfig {
+    /// Opens (and creates or migrates) the database and starts the writer
+    /// thread.
+    ///
+    /// (Defined here, beside the store it makes, so that `config` imports
+    /// nothing above it.)
+    pub async fn open(self) -> Result<SqliteStore, OpenError> {
+        let setup = self.clone();
+        let conn = tokio::task::spawn_blocking(move || setup.connect())
+            .await
+            .map_err(OpenError::Task)??;
+        SqliteStore::start(conn, &self)
+    }
+}
