@@ -1,4 +1,4 @@
-//! The oneshot web server: the JSON API of `ARCHITECTURE.md` and the page that
+//! The oneshot web server: the JSON API (see `docs/ARCHITECTURE.md`) and the page that
 //! encrypts and decrypts in the browser.
 //!
 //! # Routes
