@@ -38,7 +38,7 @@ const EXIT_CODES_HELP: &str = exit_codes_help!();
 const SHARE_HELP: &str = concat!(
     "\
 Examples:
-  printf %s \"$TOKEN\" | oneshot share --ttl 1h
+  printf %s \"$API_KEY\" | oneshot share --ttl 1h
   oneshot share --passphrase < secret.txt         (asks for a passphrase)
   oneshot share --file report.pdf --passphrase-file pass.txt
   oneshot share --file key.pem --receipt key.receipt
