@@ -429,9 +429,15 @@ async fn files_share_and_open_without_ever_overwriting() {
     let run = oneshot(&["share", "--server", &base], &vec![b'x'; 64 * 1024 + 1]).await;
     assert_one_line_error(&run, 2, "too_large");
     assert_eq!(server.counts.puts(), puts + 1, "only the good one was sent");
-    // Exactly the limit is fine.
+    // Exactly the limit is fine; a directory in the way, even with
+    // --force, gives another name.
     let limit = src.write("limit.bin", &vec![1u8; 64 * 1024]);
-    share(&base, b"", &["--file", &limit]).await;
+    let link = share(&base, b"", &["--file", &limit]).await;
+    std::fs::create_dir(out.join("limit.bin")).unwrap();
+    let run = oneshot_in(&out, &["open", &link, "--force"], b"").await;
+    ok(&run);
+    assert!(run.stderr.contains("wrote limit (1).bin"), "{}", run.stderr);
+    assert_eq!(out.read("limit (1).bin"), vec![1u8; 64 * 1024]);
     server.stop().await;
 }
 

@@ -21,11 +21,14 @@ pub fn http_client() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
-/// The CLI's client: bounded connect and request times, no `Referer`.
+/// The CLI's client: bounded connect time, no `Referer`, and a request may
+/// take as long as it keeps moving (a 10 MiB file on a slow link takes
+/// minutes): 60 s without a byte read fails it, and so do 10 minutes in all.
 pub(crate) fn client() -> Result<reqwest::Client, CliError> {
     http_client()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        .read_timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(600))
         .referer(false)
         .build()
         .map_err(|e| CliError::new(exit::SERVER, format!("cannot set up HTTP: {e}")))

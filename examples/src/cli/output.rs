@@ -127,7 +127,8 @@ pub(crate) fn write_in_current_dir(
     let first = PathBuf::from(&name);
     match write_new(&first, body, force) {
         Ok(()) => return Ok(first),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        // Taken (or, even with --force, a directory): another name.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists || first.is_dir() => {}
         Err(e) => return Err(lost(&first, &e)),
     }
     for n in 1..=MAX_NUMBERED {
