@@ -162,6 +162,7 @@ function startProgress(withPassphrase) {
 
 /** Marks `stage` as running and the ones before it as done. */
 function stage(name) {
+  if (document.body.dataset.stage === name) return;
   const at = STAGES.indexOf(name);
   STAGES.forEach((s, i) => {
     const li = $(`stage-${s}`);

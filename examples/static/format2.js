@@ -14,10 +14,11 @@ import {
   b64uDecode,
   b64uEncode,
   concat,
+  fromHex,
   toHex,
 } from "./format.js";
 
-export { FormatError, b64uDecode, b64uEncode, toHex };
+export { FormatError, b64uDecode, b64uEncode, fromHex, toHex };
 
 const enc = new TextEncoder();
 
