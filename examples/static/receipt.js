@@ -66,7 +66,7 @@ function showState(s) {
     default:
       text = "The server answered with a state this page does not know.";
   }
-  fact(facts, "Wrong passphrases tried", String(attempts));
+  if (state === "pending" || attempts > 0) fact(facts, "Wrong passphrases tried", String(attempts));
   $("state-text").textContent = text;
   show($("burn"), state === "pending");
   if (state !== "pending") show($("burn-confirm"), false);
@@ -215,5 +215,9 @@ async function init() {
   document.body.dataset.ready = "receipt";
   await refresh(false);
 }
+
+// Another receipt pasted into this tab changes only the fragment, which does
+// not load the page again: start over from a clean page.
+window.addEventListener("hashchange", () => location.reload());
 
 init();

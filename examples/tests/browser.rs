@@ -17,12 +17,15 @@ mod common {
     pub(crate) mod server;
 }
 
+#[path = "browser/format_v2.rs"]
 mod format_v2;
+#[path = "browser/v2_flows.rs"]
 mod v2_flows;
 
 use std::process::Stdio;
 use std::time::Duration;
 
+use base64ct::Encoding as _;
 use common::api::{Api, Sealed, sealed, sealed_with};
 use common::browser::{Browser, Chromedriver};
 use common::keys::{KEYS, key};

@@ -529,7 +529,7 @@ async fn format2_js_reproduces_every_v2_vector_and_agrees_with_rust() {
     let vectors: Value = serde_json::from_str(VECTORS_V2).unwrap();
     let passphrase_key = key_of(77);
     let cases = cases();
-    let gen = json!({
+    let generated = json!({
         "links": link_inputs(),
         "names": name_inputs(),
         "media_types": media_type_inputs(),
@@ -549,7 +549,7 @@ async fn format2_js_reproduces_every_v2_vector_and_agrees_with_rust() {
         std::time::Duration::from_secs(60),
         browser
             .client
-            .execute_async(SCRIPT, vec![vectors.clone(), gen.clone()]),
+            .execute_async(SCRIPT, vec![vectors.clone(), generated.clone()]),
     )
     .await
     .expect("the script ends within 60 s")
