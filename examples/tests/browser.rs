@@ -1,7 +1,7 @@
 //! The page in a real Chromium, driven through chromedriver with fantoccini:
 //! the JavaScript formats (v1 and v2) against every known-answer vector and
 //! against Rust on generated inputs, the create, reveal and receipt views end
-//! to end (passphrases, files, receipts: `browser/v2_flows.rs`), and links
+//! to end (passphrases, files, receipts: `browser_v2/`), and links
 //! crossing between the page and the CLI.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian); a missing one fails with
@@ -17,10 +17,11 @@ mod common {
     pub(crate) mod server;
 }
 
-#[path = "browser/format_v2.rs"]
-mod format_v2;
-#[path = "browser/v2_flows.rs"]
-mod v2_flows;
+/// The v2 tests, in `tests/browser_v2/`.
+mod browser_v2 {
+    pub(crate) mod format_v2;
+    pub(crate) mod v2_flows;
+}
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -297,7 +298,10 @@ async fn open_link(browser: &Browser, link: &str) {
         .wait_js("document.body.dataset.ready === 'reveal'", WAIT)
         .await;
     let url = browser.client.current_url().await.unwrap();
-    assert!(url.fragment().is_none(), "key out of the address bar at load: {url}");
+    assert!(
+        url.fragment().is_none(),
+        "key out of the address bar at load: {url}"
+    );
     assert!(visible(browser, "ready-view").await);
     assert!(!visible(browser, "secret-view").await);
     assert_eq!(
@@ -382,7 +386,10 @@ async fn create_reveal_once_and_tampered_links_in_chromium() {
     assert_eq!(bytes[..2], [2, 0], "version 2, no passphrase");
     let takes = server.counts.takes();
     bytes[1] = 0x02;
-    let unknown = format!("{page}#{}", base64ct::Base64UrlUnpadded::encode_string(&bytes));
+    let unknown = format!(
+        "{page}#{}",
+        base64ct::Base64UrlUnpadded::encode_string(&bytes)
+    );
     reader.client.goto(&unknown).await.unwrap();
     reader
         .wait_js("document.body.dataset.ready === 'malformed'", WAIT)
@@ -391,9 +398,15 @@ async fn create_reveal_once_and_tampered_links_in_chromium() {
     // The passphrase flag set: the page asks for one, and the flipped flag
     // derives another id, which finds nothing and burns nothing.
     bytes[1] = 0x01;
-    let flipped = format!("{page}#{}", base64ct::Base64UrlUnpadded::encode_string(&bytes));
+    let flipped = format!(
+        "{page}#{}",
+        base64ct::Base64UrlUnpadded::encode_string(&bytes)
+    );
     open_link(&reader, &flipped).await;
-    assert_eq!(reader.js("document.body.dataset.needs").await, json!("passphrase"));
+    assert_eq!(
+        reader.js("document.body.dataset.needs").await,
+        json!("passphrase")
+    );
     assert_eq!(server.counts.takes(), takes, "no request before Reveal");
     type_into(&reader, "passphrase", "anything").await;
     assert_eq!(press_reveal(&reader).await, "gone");
@@ -670,9 +683,7 @@ async fn create_page_asks_for_the_token_when_the_server_needs_one() {
         json!("86400,259200")
     );
     assert_eq!(
-        writer
-            .js("document.getElementById('ttl').value")
-            .await,
+        writer.js("document.getElementById('ttl').value").await,
         json!("3600")
     );
     let status = {

@@ -15,13 +15,13 @@ use oneshot_core::{Policy, SecretId};
 use oneshot_examples::wire::v2::{CREATE_PATH, TAKE_PATH};
 use serde_json::json;
 
-use super::{
-    BROWSER_LOCK, WAIT, click, open_link, press_reveal, run_cli, text_of, type_into, value_of,
-    visible,
-};
 use crate::common::api::Api;
 use crate::common::browser::{Browser, Chromedriver};
 use crate::common::server::TestServer;
+use crate::{
+    BROWSER_LOCK, WAIT, click, open_link, press_reveal, run_cli, text_of, type_into, value_of,
+    visible,
+};
 
 const TEN_MIB: usize = 10 * 1024 * 1024;
 
@@ -141,8 +141,15 @@ async fn passphrase_is_asked_before_any_request_and_a_wrong_one_burns_nothing() 
     );
     assert!(v2_key(&link).needs_passphrase(), "the link says so: {link}");
     assert!(visible(&writer, "passphrase-reminder").await);
-    assert!(!visible(&writer, "receipt-box").await, "no receipt asked for");
-    assert_eq!(value_of(&writer, "passphrase").await, "", "passphrase field cleared");
+    assert!(
+        !visible(&writer, "receipt-box").await,
+        "no receipt asked for"
+    );
+    assert_eq!(
+        value_of(&writer, "passphrase").await,
+        "",
+        "passphrase field cleared"
+    );
     assert_eq!(server.counts.puts(), 1);
     writer.assert_clean_console().await;
     writer.close().await;
@@ -150,9 +157,16 @@ async fn passphrase_is_asked_before_any_request_and_a_wrong_one_burns_nothing() 
     // Reader: the page asks for the passphrase and asks the server nothing.
     let reader = driver.session().await;
     open_link(&reader, &link).await;
-    assert_eq!(reader.js("document.body.dataset.needs").await, json!("passphrase"));
+    assert_eq!(
+        reader.js("document.body.dataset.needs").await,
+        json!("passphrase")
+    );
     assert!(visible(&reader, "passphrase-row").await);
-    assert_eq!(fragment_now(&reader).await, None, "key out of the address bar at load");
+    assert_eq!(
+        fragment_now(&reader).await,
+        None,
+        "key out of the address bar at load"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(server.counts.takes(), 0, "no take before the reader acts");
     reader.screenshot("10-passphrase-prompt").await;
@@ -161,19 +175,29 @@ async fn passphrase_is_asked_before_any_request_and_a_wrong_one_burns_nothing() 
     click(&reader, "#reveal").await;
     let status = text_of(&reader, "#reveal-status").await;
     assert!(status.contains("Enter the passphrase"), "{status}");
-    assert_eq!(server.counts.takes(), 0, "an empty passphrase sends nothing");
+    assert_eq!(
+        server.counts.takes(),
+        0,
+        "an empty passphrase sends nothing"
+    );
 
     // A wrong one: attempts left, nothing burned.
     assert_eq!(reveal_with(&reader, "cafe creme").await, "wrong_passphrase");
     let status = text_of(&reader, "#reveal-status").await;
     assert!(status.contains("4 attempts left"), "{status}");
     assert!(status.contains("Nothing was destroyed"), "{status}");
-    assert!(visible(&reader, "ready-view").await, "the reader may try again");
+    assert!(
+        visible(&reader, "ready-view").await,
+        "the reader may try again"
+    );
     assert_eq!(server.entries(), 1, "the secret is still there");
     reader.screenshot("11-wrong-passphrase").await;
 
     // The right one, typed decomposed (NFD): the same passphrase.
-    assert_eq!(reveal_with(&reader, "cafe\u{301} cre\u{300}me").await, "revealed");
+    assert_eq!(
+        reveal_with(&reader, "cafe\u{301} cre\u{300}me").await,
+        "revealed"
+    );
     assert_eq!(value_of(&reader, "secret").await, secret);
     assert_eq!(
         reader.js("document.body.dataset.stages").await,
@@ -231,7 +255,11 @@ async fn downloaded(dir: &std::path::Path) -> (String, Vec<u8>) {
 }
 
 /// Reveals a file secret in `reader` and saves it; its name and bytes.
-async fn reveal_and_download(reader: &Browser, link: &str, dir: &std::path::Path) -> (String, Vec<u8>) {
+async fn reveal_and_download(
+    reader: &Browser,
+    link: &str,
+    dir: &std::path::Path,
+) -> (String, Vec<u8>) {
     open_link(reader, link).await;
     assert_eq!(press_reveal(reader).await, "revealed");
     assert!(visible(reader, "file-view").await, "offered as a file");
@@ -240,7 +268,10 @@ async fn reveal_and_download(reader: &Browser, link: &str, dir: &std::path::Path
     let href = a.attr("href").await.unwrap().unwrap_or_default();
     assert!(href.starts_with("blob:"), "a blob, not a page: {href}");
     let suggested = a.attr("download").await.unwrap().unwrap_or_default();
-    assert!(!suggested.is_empty(), "the download attribute names the file");
+    assert!(
+        !suggested.is_empty(),
+        "the download attribute names the file"
+    );
     reader.download_to(dir).await;
     a.click().await.unwrap();
     let (name, bytes) = downloaded(dir).await;
@@ -278,7 +309,10 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
     let writer = driver.session().await;
     open_create(&writer, &server.base).await;
     let limit = text_of(&writer, "#size-limit").await;
-    assert!(limit.contains("10 MiB"), "the limit is shown before upload: {limit}");
+    assert!(
+        limit.contains("10 MiB"),
+        "the limit is shown before upload: {limit}"
+    );
     let small = random_bytes(5000);
     let path = files.path().join("Q3 report ✓.pdf");
     std::fs::write(&path, &small).unwrap();
@@ -337,7 +371,10 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
     let opened = take_in_rust(&server.base, &link, None).await;
     assert_eq!(opened.name(), Some("dropped _gpj.exe"));
     assert_eq!(opened.media_type(), "application/x-test");
-    assert_eq!(opened.body(), (0..300).map(|i| (i % 251) as u8).collect::<Vec<_>>());
+    assert_eq!(
+        opened.body(),
+        (0..300).map(|i| (i % 251) as u8).collect::<Vec<_>>()
+    );
 
     // 10 MiB, the server's limit: page → server → CLI, and CLI → server → page.
     let big = random_bytes(TEN_MIB);
@@ -357,26 +394,46 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
         .await;
     let started = Instant::now();
     let link = press_create(&writer).await;
-    eprintln!("10 MiB encrypted and uploaded by the page in {:?}", started.elapsed());
+    eprintln!(
+        "10 MiB encrypted and uploaded by the page in {:?}",
+        started.elapsed()
+    );
     // The CLI opens the page's link and shares the same file back, both at
     // once (each takes seconds in a debug build).
     let out = files.path().join("from-page.bin");
     let out_arg = out.display().to_string();
     let path_arg = path.display().to_string();
     let open_args = ["open", &link, "--output", &out_arg];
-    let share_args = ["share", "--server", &server.base, "--ttl", "1h", "--file", &path_arg];
+    let share_args = [
+        "share",
+        "--server",
+        &server.base,
+        "--ttl",
+        "1h",
+        "--file",
+        &path_arg,
+    ];
     let started = Instant::now();
     let ((code, _, stderr), (share_code, stdout, share_stderr)) =
         tokio::join!(run_cli(&open_args, None), run_cli(&share_args, None));
-    eprintln!("10 MiB opened and shared by the CLI in {:?}", started.elapsed());
+    eprintln!(
+        "10 MiB opened and shared by the CLI in {:?}",
+        started.elapsed()
+    );
     assert_eq!(code, 0, "{stderr}");
-    assert!(std::fs::read(&out).unwrap() == big, "the CLI wrote the same 10 MiB");
+    assert!(
+        std::fs::read(&out).unwrap() == big,
+        "the CLI wrote the same 10 MiB"
+    );
     assert_eq!(share_code, 0, "{share_stderr}");
 
     let started = Instant::now();
     let downloads = tempfile::tempdir().unwrap();
     let (name, bytes) = reveal_and_download(&reader, stdout.trim(), downloads.path()).await;
-    eprintln!("10 MiB taken, decrypted and saved by the page in {:?}", started.elapsed());
+    eprintln!(
+        "10 MiB taken, decrypted and saved by the page in {:?}",
+        started.elapsed()
+    );
     assert_eq!(name, "ten.bin");
     assert!(bytes == big, "the page saved the same 10 MiB");
 
@@ -394,9 +451,15 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
         .await
         .unwrap();
     writer
-        .wait_js("document.getElementById('create-status').textContent.includes('too large')", WAIT)
+        .wait_js(
+            "document.getElementById('create-status').textContent.includes('too large')",
+            WAIT,
+        )
         .await;
-    assert!(!visible(&writer, "file-chosen").await, "the file is not kept");
+    assert!(
+        !visible(&writer, "file-chosen").await,
+        "the file is not kept"
+    );
     assert_eq!(server.counts.puts(), puts, "nothing stored");
     writer.close().await;
     reader.close().await;
@@ -407,7 +470,10 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
 async fn open_receipt(browser: &Browser, receipt: &str) -> String {
     browser.client.goto(receipt).await.unwrap();
     browser
-        .wait_js("document.body.dataset.ready === 'receipt' && document.body.dataset.state", WAIT)
+        .wait_js(
+            "document.body.dataset.ready === 'receipt' && document.body.dataset.state",
+            WAIT,
+        )
         .await
         .as_str()
         .unwrap()
@@ -432,7 +498,12 @@ async fn fact_text(browser: &Browser, term: &str) -> String {
         "[...document.querySelectorAll('#state-facts dt')].filter(dt => dt.textContent === {}).map(dt => dt.nextElementSibling.textContent)[0]",
         json!(term)
     );
-    browser.js(&script).await.as_str().unwrap_or_default().to_owned()
+    browser
+        .js(&script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The `<time>` of the fact labelled `term` on the receipt page, in Unix seconds.
@@ -441,7 +512,11 @@ async fn fact_time(browser: &Browser, term: &str) -> f64 {
         "[...document.querySelectorAll('#state-facts dt')].filter(dt => dt.textContent === {}).map(dt => Date.parse(dt.nextElementSibling.querySelector('time').dateTime) / 1000)[0]",
         json!(term)
     );
-    browser.js(&script).await.as_f64().unwrap_or_else(|| panic!("a time for {term}"))
+    browser
+        .js(&script)
+        .await
+        .as_f64()
+        .unwrap_or_else(|| panic!("a time for {term}"))
 }
 
 fn now_secs() -> f64 {
@@ -466,9 +541,16 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     assert!(warning.contains("Do not send this link"), "{warning}");
     writer.screenshot_full("14-links-with-receipt").await;
     assert_eq!(open_receipt(&writer, &receipt).await, "pending");
-    assert_eq!(fragment_now(&writer).await, None, "receipt out of the address bar at load");
+    assert_eq!(
+        fragment_now(&writer).await,
+        None,
+        "receipt out of the address bar at load"
+    );
     let expires = fact_time(&writer, "Expires").await;
-    assert!((expires - now_secs() - 86400.0).abs() < 120.0, "expires in 24 h: {expires}");
+    assert!(
+        (expires - now_secs() - 86400.0).abs() < 120.0,
+        "expires in 24 h: {expires}"
+    );
     let text = text_of(&writer, "#state-view").await;
     assert!(text.contains("Not read yet"), "{text}");
     assert_eq!(fact_text(&writer, "Wrong passphrases tried").await, "0");
@@ -479,10 +561,16 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     assert_eq!(press_reveal(&reader).await, "revealed");
     let read = now_secs();
     writer
-        .wait_js("document.body.dataset.state === 'read'", Duration::from_secs(10))
+        .wait_js(
+            "document.body.dataset.state === 'read'",
+            Duration::from_secs(10),
+        )
         .await;
     let read_at = fact_time(&writer, "Read at").await;
-    assert!((read_at - read).abs() < 5.0, "read at {read_at}, about {read}");
+    assert!(
+        (read_at - read).abs() < 5.0,
+        "read at {read_at}, about {read}"
+    );
     assert!(!visible(&writer, "burn").await, "nothing to burn once read");
     writer.screenshot("16-receipt-read").await;
 
@@ -493,13 +581,22 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     assert!(visible(&writer, "burn-confirm").await, "asks first");
     click(&writer, "#burn-no").await;
     assert!(!visible(&writer, "burn-confirm").await);
-    assert_eq!(writer.js("document.body.dataset.state").await, json!("pending"));
+    assert_eq!(
+        writer.js("document.body.dataset.state").await,
+        json!("pending")
+    );
     click(&writer, "#burn").await;
     writer.screenshot("17-receipt-burn-confirm").await;
     click(&writer, "#burn-yes").await;
     writer.wait_js("document.body.dataset.burn", WAIT).await;
-    assert_eq!(writer.js("document.body.dataset.burn").await, json!("burned"));
-    assert_eq!(writer.js("document.body.dataset.state").await, json!("burned"));
+    assert_eq!(
+        writer.js("document.body.dataset.burn").await,
+        json!("burned")
+    );
+    assert_eq!(
+        writer.js("document.body.dataset.state").await,
+        json!("burned")
+    );
     let text = text_of(&writer, "#state-view").await;
     assert!(text.contains("by the sender"), "{text}");
     let burned_at = fact_time(&writer, "Destroyed at").await;
@@ -520,8 +617,14 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
         .js("(document.getElementById('burn-yes').click(), true)")
         .await;
     writer.wait_js("document.body.dataset.burn", WAIT).await;
-    assert_eq!(writer.js("document.body.dataset.burn").await, json!("already_read"));
-    assert_eq!(writer.js("document.body.dataset.state").await, json!("read"));
+    assert_eq!(
+        writer.js("document.body.dataset.burn").await,
+        json!("already_read")
+    );
+    assert_eq!(
+        writer.js("document.body.dataset.state").await,
+        json!("read")
+    );
     let status = text_of(&writer, "#receipt-status").await;
     assert!(status.contains("already read"), "{status}");
 
@@ -543,7 +646,11 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     writer
         .wait_js("document.body.dataset.ready === 'malformed'", WAIT)
         .await;
-    assert_eq!(writer.js("document.body.dataset.polls || 'none'").await, json!("none"), "no request");
+    assert_eq!(
+        writer.js("document.body.dataset.polls || 'none'").await,
+        json!("none"),
+        "no request"
+    );
     assert_eq!(fragment_now(&writer).await, None);
     writer.assert_clean_console().await;
     reader.close().await;
@@ -572,7 +679,10 @@ async fn the_form_has_no_names_create_waits_for_the_script_and_keys_leave_the_ad
     assert!(!form.contains("action="), "no action");
     let button = &form[form.find("id=\"create\"").unwrap()..];
     let button = &button[..button.find('>').unwrap()];
-    assert!(button.contains("disabled"), "Create starts disabled: {button}");
+    assert!(
+        button.contains("disabled"),
+        "Create starts disabled: {button}"
+    );
 
     let driver = Chromedriver::start().await;
     // A browser whose page scripts do not run: nothing can submit the form.
@@ -580,10 +690,18 @@ async fn the_form_has_no_names_create_waits_for_the_script_and_keys_leave_the_ad
     let page = format!("{}/#not-a-key", server.base);
     blocked.client.goto(&page).await.unwrap();
     let create = blocked.client.find(Locator::Id("create")).await.unwrap();
-    assert!(!create.is_enabled().await.unwrap(), "Create disabled without the script");
-    assert_eq!(blocked.js("document.body.dataset.ready || 'none'").await, json!("none"));
+    assert!(
+        !create.is_enabled().await.unwrap(),
+        "Create disabled without the script"
+    );
     assert_eq!(
-        blocked.js("document.querySelectorAll('#create-form [name]').length").await,
+        blocked.js("document.body.dataset.ready || 'none'").await,
+        json!("none")
+    );
+    assert_eq!(
+        blocked
+            .js("document.querySelectorAll('#create-form [name]').length")
+            .await,
         json!(0)
     );
     type_into(&blocked, "secret", "must not leak").await;
@@ -603,20 +721,37 @@ async fn the_form_has_no_names_create_waits_for_the_script_and_keys_leave_the_ad
     browser
         .wait_js("document.body.dataset.ready === 'create'", WAIT)
         .await;
-    assert!(browser.client.find(Locator::Id("create")).await.unwrap().is_enabled().await.unwrap());
+    assert!(
+        browser
+            .client
+            .find(Locator::Id("create"))
+            .await
+            .unwrap()
+            .is_enabled()
+            .await
+            .unwrap()
+    );
     assert_eq!(fragment_now(&browser).await, None, "create page");
     let key = v2::SecretKey::from_bytes([3; 32], Flags::NONE);
     let link = build_link(&format!("{}/s", server.base), &key).unwrap();
     open_link(&browser, &link).await;
-    assert_eq!(fragment_now(&browser).await, None, "reveal page, before any Reveal");
+    assert_eq!(
+        fragment_now(&browser).await,
+        None,
+        "reveal page, before any Reveal"
+    );
     assert_eq!(server.counts.takes(), 0);
-    let receipt = build_receipt_link(&server.base, &key.id(), &ReceiptKey::from_bytes([4; 32])).unwrap();
+    let receipt =
+        build_receipt_link(&server.base, &key.id(), &ReceiptKey::from_bytes([4; 32])).unwrap();
     open_receipt(&browser, &receipt).await;
     assert_eq!(fragment_now(&browser).await, None, "receipt page");
     let history = browser.js("history.length").await;
     browser.client.back().await.unwrap();
     let url = browser.client.current_url().await.unwrap();
-    assert!(url.fragment().is_none(), "not in the history either: {url} ({history})");
+    assert!(
+        url.fragment().is_none(),
+        "not in the history either: {url} ({history})"
+    );
     browser.assert_clean_console().await;
     browser.close().await;
     server.stop().await;

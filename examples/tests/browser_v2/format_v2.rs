@@ -9,9 +9,9 @@ use oneshot_core::v2::{self, Content, Flags, Kind, Passphrase, ReceiptKey};
 use oneshot_core::{PassphraseError, SecretId};
 use serde_json::{Value, json};
 
-use super::{BROWSER_LOCK, WAIT};
 use crate::common::browser::Chromedriver;
 use crate::common::server::TestServer;
+use crate::{BROWSER_LOCK, WAIT};
 
 const VECTORS_V2: &str = include_str!("../../../oneshot-core/tests/data/vectors-v2.json");
 
@@ -385,7 +385,11 @@ fn frame_inputs() -> Vec<u64> {
         let p = 1u64 << k;
         ns.extend([p - 1, p, p + 1, p + p / 3]);
     }
-    ns.extend([10_000_000, 10 * 1024 * 1024 + 4 + 300, u64::from(u32::MAX) + 4]);
+    ns.extend([
+        10_000_000,
+        10 * 1024 * 1024 + 4 + 300,
+        u64::from(u32::MAX) + 4,
+    ]);
     ns
 }
 
@@ -428,22 +432,58 @@ impl Case {
 }
 
 fn cases() -> Vec<Case> {
-    let link = |seed: u64, flags: u8| format!("http://h.example/s#{}", fragment(2, flags, &key_of(seed)));
+    let link =
+        |seed: u64, flags: u8| format!("http://h.example/s#{}", fragment(2, flags, &key_of(seed)));
     let file = |name: &str, media_type: &str| Some((name.to_owned(), media_type.to_owned()));
     vec![
-        Case { link: link(1, 0), passphrase: None, content: None, body: Vec::new() },
-        Case { link: link(2, 0), passphrase: None, content: None, body: "hello ✓\n".into() },
-        Case { link: link(3, 0), passphrase: None, content: None, body: vec![b'a'; 249] },
-        Case { link: link(4, 0), passphrase: None, content: None, body: vec![b'b'; 250] },
-        Case { link: link(5, 0), passphrase: None, content: file("résumé.pdf", "application/pdf"), body: bytes_from(5, 5000) },
-        Case { link: link(6, 0), passphrase: None, content: file("\u{feff}bom.txt", ""), body: bytes_from(6, 10) },
+        Case {
+            link: link(1, 0),
+            passphrase: None,
+            content: None,
+            body: Vec::new(),
+        },
+        Case {
+            link: link(2, 0),
+            passphrase: None,
+            content: None,
+            body: "hello ✓\n".into(),
+        },
+        Case {
+            link: link(3, 0),
+            passphrase: None,
+            content: None,
+            body: vec![b'a'; 249],
+        },
+        Case {
+            link: link(4, 0),
+            passphrase: None,
+            content: None,
+            body: vec![b'b'; 250],
+        },
+        Case {
+            link: link(5, 0),
+            passphrase: None,
+            content: file("résumé.pdf", "application/pdf"),
+            body: bytes_from(5, 5000),
+        },
+        Case {
+            link: link(6, 0),
+            passphrase: None,
+            content: file("\u{feff}bom.txt", ""),
+            body: bytes_from(6, 10),
+        },
         Case {
             link: link(7, 0),
             passphrase: None,
             content: file(&format!("{}a", "é".repeat(127)), &"t".repeat(255)),
             body: bytes_from(7, 300),
         },
-        Case { link: link(8, 1), passphrase: Some("pass wo\u{308}rd"), content: file("big.bin", "application/octet-stream"), body: bytes_from(8, 70_000) },
+        Case {
+            link: link(8, 1),
+            passphrase: Some("pass wo\u{308}rd"),
+            content: file("big.bin", "application/octet-stream"),
+            body: bytes_from(8, 70_000),
+        },
     ]
 }
 
@@ -557,19 +597,35 @@ async fn format2_js_reproduces_every_v2_vector_and_agrees_with_rust() {
     let text = raw.as_str().expect("a string result");
     assert!(!text.starts_with("ERROR"), "{text}");
     let out: Value = serde_json::from_str(text).unwrap();
-    eprintln!("format2.js: vectors and generated cases in {:?}", started.elapsed());
+    eprintln!(
+        "format2.js: vectors and generated cases in {:?}",
+        started.elapsed()
+    );
 
     // The vectors, row by row, every field.
     let rows = |name: &str| vectors[name].as_array().unwrap().clone();
     let derivations = rows("derivations");
-    assert_eq!(out["derivations"].as_array().unwrap().len(), derivations.len());
+    assert_eq!(
+        out["derivations"].as_array().unwrap().len(),
+        derivations.len()
+    );
     for (i, want) in derivations.iter().enumerate() {
-        assert_row(&format!("derivation {i}"), want, &out["derivations"][i], &["passphrase"]);
+        assert_row(
+            &format!("derivation {i}"),
+            want,
+            &out["derivations"][i],
+            &["passphrase"],
+        );
     }
     let envelopes = rows("envelopes");
     assert_eq!(out["envelopes"].as_array().unwrap().len(), envelopes.len());
     for (i, want) in envelopes.iter().enumerate() {
-        assert_row(&format!("envelope {i}"), want, &out["envelopes"][i], &["passphrase"]);
+        assert_row(
+            &format!("envelope {i}"),
+            want,
+            &out["envelopes"][i],
+            &["passphrase"],
+        );
     }
     let rejects = rows("rejects");
     assert_eq!(out["rejects"].as_array().unwrap().len(), rejects.len());
@@ -583,7 +639,11 @@ async fn format2_js_reproduces_every_v2_vector_and_agrees_with_rust() {
         let what = format!("link {:?} ({})", want["input"], want["note"]);
         if want["ok"] == json!(true) {
             assert_eq!(got["key_hex"], want["key_hex"], "{what}");
-            assert_eq!(got["version"], want.get("version").cloned().unwrap_or(json!(2)), "{what}");
+            assert_eq!(
+                got["version"],
+                want.get("version").cloned().unwrap_or(json!(2)),
+                "{what}"
+            );
             if let Some(flags) = want.get("flags") {
                 assert_eq!(&got["flags"], flags, "{what}");
             }
@@ -605,44 +665,81 @@ async fn format2_js_reproduces_every_v2_vector_and_agrees_with_rust() {
     // Generated inputs: the page and Rust agree on each.
     let g = &out["gen"];
     for (i, input) in link_inputs().iter().enumerate() {
-        assert_eq!(g["links"][i], rust_link(input), "parseLink({input:?}) in JS vs Rust");
+        assert_eq!(
+            g["links"][i],
+            rust_link(input),
+            "parseLink({input:?}) in JS vs Rust"
+        );
     }
     for (i, name) in name_inputs().iter().enumerate() {
         let got = &g["names"][i];
-        assert_eq!(got["ok"], json!(v2::validate_name(name).is_ok()), "nameProblem({name:?})");
+        assert_eq!(
+            got["ok"],
+            json!(v2::validate_name(name).is_ok()),
+            "nameProblem({name:?})"
+        );
         let upload = got["upload"].as_str().unwrap();
-        assert!(v2::validate_name(upload).is_ok(), "uploadName({name:?}) = {upload:?} is valid");
+        assert!(
+            v2::validate_name(upload).is_ok(),
+            "uploadName({name:?}) = {upload:?} is valid"
+        );
         if v2::validate_name(name).is_ok() {
             assert_eq!(upload, name, "a valid name is sent as it is");
         }
         let download = got["download"].as_str().unwrap();
-        assert!(v2::validate_name(download).is_ok(), "downloadName({name:?}) = {download:?}");
+        assert!(
+            v2::validate_name(download).is_ok(),
+            "downloadName({name:?}) = {download:?}"
+        );
         assert!(
             !download.chars().any(|c| c.is_control()
                 || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}' | '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')),
             "downloadName({name:?}) = {download:?} has nothing odd"
         );
-        assert!(!download.ends_with('.') && !download.ends_with(' '), "{download:?}");
+        assert!(
+            !download.ends_with('.') && !download.ends_with(' '),
+            "{download:?}"
+        );
     }
     for (i, t) in media_type_inputs().iter().enumerate() {
-        assert_eq!(g["media_types"][i], json!(v2::validate_media_type(t).is_ok()), "media type {t:?}");
+        assert_eq!(
+            g["media_types"][i],
+            json!(v2::validate_media_type(t).is_ok()),
+            "media type {t:?}"
+        );
     }
     for (i, (text, derive)) in passphrase_inputs().iter().enumerate() {
         let got = &g["passphrases"][i];
         match Passphrase::new(text) {
             Ok(p) => {
                 assert_eq!(got["ok"], json!(true), "passphrase {i} accepted: {got}");
-                assert_eq!(got["len"], json!(nfc(text).len()), "passphrase {i}: NFC length");
+                assert_eq!(
+                    got["len"],
+                    json!(nfc(text).len()),
+                    "passphrase {i}: NFC length"
+                );
                 if *derive {
                     // Rust derives from the NFC text, the page from the NFD one.
                     let nfc_form = Passphrase::new(&nfc(text)).unwrap();
                     let key = v2::SecretKey::from_bytes(passphrase_key, Flags::PASSPHRASE);
-                    let want = key.passphrase_proof(&nfc_form).unwrap().to_b64u().to_string();
-                    assert_eq!(got["proof"], json!(want), "passphrase {i}: NFD and NFC give one proof");
+                    let want = key
+                        .passphrase_proof(&nfc_form)
+                        .unwrap()
+                        .to_b64u()
+                        .to_string();
+                    assert_eq!(
+                        got["proof"],
+                        json!(want),
+                        "passphrase {i}: NFD and NFC give one proof"
+                    );
                     assert_eq!(key.passphrase_proof(&p).unwrap().to_b64u().as_str(), want);
                 }
             }
-            Err(e) => assert_eq!(got, &json!({ "ok": false, "error": passphrase_error(&e) }), "passphrase {i}"),
+            Err(e) => assert_eq!(
+                got,
+                &json!({ "ok": false, "error": passphrase_error(&e) }),
+                "passphrase {i}"
+            ),
         }
     }
     for (i, n) in frame_inputs().iter().enumerate() {
@@ -652,33 +749,70 @@ async fn format2_js_reproduces_every_v2_vector_and_agrees_with_rust() {
     for (i, c) in cases.iter().enumerate() {
         // Sealed by Rust, opened by the page.
         let got = &g["opened"][i];
-        assert_eq!(got["body_hex"], json!(hex(&c.body)), "case {i} opened by the page: {got}");
+        assert_eq!(
+            got["body_hex"],
+            json!(hex(&c.body)),
+            "case {i} opened by the page: {got}"
+        );
         match &c.content {
             Some((name, media_type)) => {
                 assert_eq!(got["kind"], "file");
-                assert_eq!(got["name"], json!(name), "case {i}: the name, byte for byte");
+                assert_eq!(
+                    got["name"],
+                    json!(name),
+                    "case {i}: the name, byte for byte"
+                );
                 assert_eq!(got["media_type"], json!(media_type));
             }
             None => assert_eq!(got["kind"], "text"),
         }
         // Sealed by the page, opened by Rust (with the passphrase in NFC).
         let envelope = Base64UrlUnpadded::decode_vec(g["sealed"][i].as_str().unwrap()).unwrap();
-        let pass = c.passphrase.map(|p| Passphrase::new(&p.replace("o\u{308}", "\u{f6}")).unwrap());
-        let opened = v2::open(&c.key(), pass.as_ref(), &envelope).expect("Rust opens what the page sealed");
+        let pass = c
+            .passphrase
+            .map(|p| Passphrase::new(&p.replace("o\u{308}", "\u{f6}")).unwrap());
+        let opened =
+            v2::open(&c.key(), pass.as_ref(), &envelope).expect("Rust opens what the page sealed");
         assert_eq!(opened.body(), c.body.as_slice(), "case {i} opened by Rust");
-        assert_eq!(opened.kind(), if c.content.is_some() { Kind::File } else { Kind::Text });
+        assert_eq!(
+            opened.kind(),
+            if c.content.is_some() {
+                Kind::File
+            } else {
+                Kind::Text
+            }
+        );
         assert_eq!(opened.name(), c.content.as_ref().map(|(n, _)| n.as_str()));
-        assert_eq!(envelope.len(), v2::envelope_len(c.content().encoded_len(c.body.len()).unwrap()).unwrap());
+        assert_eq!(
+            envelope.len(),
+            v2::envelope_len(c.content().encoded_len(c.body.len()).unwrap()).unwrap()
+        );
     }
     for (i, (id, key)) in receipt_cases().iter().enumerate() {
         let r = ReceiptKey::from_bytes(*key);
         let got = &g["receipts"][i];
-        assert_eq!(got["fragment"], json!(r.to_fragment(id).as_str()), "receipt {i} fragment");
-        assert_eq!(got["claim"], json!(r.claim().to_b64u().as_str()), "receipt {i} claim");
-        assert_eq!(got["verifier"], json!(r.verifier().to_b64u()), "receipt {i} verifier");
+        assert_eq!(
+            got["fragment"],
+            json!(r.to_fragment(id).as_str()),
+            "receipt {i} fragment"
+        );
+        assert_eq!(
+            got["claim"],
+            json!(r.claim().to_b64u().as_str()),
+            "receipt {i} claim"
+        );
+        assert_eq!(
+            got["verifier"],
+            json!(r.verifier().to_b64u()),
+            "receipt {i} verifier"
+        );
     }
     for (i, input) in receipt_inputs().iter().enumerate() {
-        assert_eq!(g["receipt_inputs"][i], rust_receipt(input), "parseReceipt({input:?})");
+        assert_eq!(
+            g["receipt_inputs"][i],
+            rust_receipt(input),
+            "parseReceipt({input:?})"
+        );
     }
     browser.assert_clean_console().await;
     browser.close().await;
