@@ -169,7 +169,7 @@ async fn passphrase_is_asked_before_any_request_and_a_wrong_one_burns_nothing() 
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(server.counts.takes(), 0, "no take before the reader acts");
-    reader.screenshot("10-passphrase-prompt").await;
+    reader.screenshot_card("10-passphrase-prompt").await;
 
     // Reveal without a passphrase: refused in the page, no request.
     click(&reader, "#reveal").await;
@@ -191,7 +191,7 @@ async fn passphrase_is_asked_before_any_request_and_a_wrong_one_burns_nothing() 
         "the reader may try again"
     );
     assert_eq!(server.entries(), 1, "the secret is still there");
-    reader.screenshot("11-wrong-passphrase").await;
+    reader.screenshot_card("11-wrong-passphrase").await;
 
     // The right one, typed decomposed (NFD): the same passphrase.
     assert_eq!(
@@ -330,7 +330,7 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
     assert_eq!(text_of(&writer, "#file-name").await, "Q3 report ✓.pdf");
     click(&writer, "#receipt").await;
     type_into(&writer, "passphrase", "for the file").await;
-    writer.screenshot_full("12-create-file-options").await;
+    writer.screenshot_card("12-create-file-options").await;
     type_into(&writer, "passphrase", "").await;
     let link = press_create(&writer).await;
     assert!(visible(&writer, "receipt-box").await);
@@ -342,7 +342,7 @@ async fn files_go_through_the_picker_the_drop_zone_and_the_cli_and_come_back_as_
     assert_eq!(name, "Q3 report ✓.pdf");
     assert_eq!(bytes, small, "the same bytes");
     assert_eq!(text_of(&reader, "#file-type").await, "application/pdf");
-    reader.screenshot("13-file-offered").await;
+    reader.screenshot_card("13-file-offered").await;
     reader.assert_clean_console().await;
 
     // The drop zone (a drop as the browser delivers it), read by Rust.
@@ -539,7 +539,7 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     assert_ne!(link, receipt);
     let warning = text_of(&writer, "#receipt-box").await;
     assert!(warning.contains("Do not send this link"), "{warning}");
-    writer.screenshot_full("14-links-with-receipt").await;
+    writer.screenshot_card("14-links-with-receipt").await;
     assert_eq!(open_receipt(&writer, &receipt).await, "pending");
     assert_eq!(
         fragment_now(&writer).await,
@@ -555,7 +555,7 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     assert!(text.contains("Not read yet"), "{text}");
     assert_eq!(fact_text(&writer, "Wrong passphrases tried").await, "0");
     assert!(visible(&writer, "burn").await, "Burn offered while unread");
-    writer.screenshot("15-receipt-pending").await;
+    writer.screenshot_card("15-receipt-pending").await;
 
     open_link(&reader, &link).await;
     assert_eq!(press_reveal(&reader).await, "revealed");
@@ -572,7 +572,7 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
         "read at {read_at}, about {read}"
     );
     assert!(!visible(&writer, "burn").await, "nothing to burn once read");
-    writer.screenshot("16-receipt-read").await;
+    writer.screenshot_card("16-receipt-read").await;
 
     // Burn an unread one, behind a confirmation; the reader's link is gone.
     let (link, receipt) = create_with_receipt(&writer, &server.base, "burn me").await;
@@ -601,7 +601,7 @@ async fn receipts_show_pending_then_read_and_burn_an_unread_secret() {
     assert!(text.contains("by the sender"), "{text}");
     let burned_at = fact_time(&writer, "Destroyed at").await;
     assert!((burned_at - now_secs()).abs() < 5.0);
-    writer.screenshot("18-receipt-burned").await;
+    writer.screenshot_card("18-receipt-burned").await;
     open_link(&reader, &link).await;
     assert_eq!(press_reveal(&reader).await, "gone");
     let status = text_of(&reader, "#reveal-status").await;

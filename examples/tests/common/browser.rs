@@ -285,20 +285,28 @@ impl Browser {
         path
     }
 
-    /// Saves a PNG of the whole page, beyond the viewport, under
-    /// target/screenshots/ (for views taller than the window).
-    pub(crate) async fn screenshot_full(&self, name: &str) -> PathBuf {
-        let metrics = self.cdp("Page.getLayoutMetrics", json!({})).await;
-        let size = &metrics["cssContentSize"];
-        let width = size["width"].as_f64().unwrap_or(1000.0).ceil();
-        let height = size["height"].as_f64().unwrap_or(860.0).ceil();
+    /// Saves a PNG of the page's card (its `main` element and a margin),
+    /// beyond the viewport if it is taller, under target/screenshots/: the
+    /// compact pictures the docs use.
+    pub(crate) async fn screenshot_card(&self, name: &str) -> PathBuf {
+        const MARGIN: f64 = 16.0;
+        let rect = self
+            .js("(() => { const r = document.querySelector('main').getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()")
+            .await;
+        let side = |i: usize| rect[i].as_f64().expect("a number");
         let shot = self
             .cdp(
                 "Page.captureScreenshot",
                 json!({
                     "format": "png",
                     "captureBeyondViewport": true,
-                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
+                    "clip": {
+                        "x": (side(0) - MARGIN).max(0.0),
+                        "y": (side(1) - MARGIN).max(0.0),
+                        "width": side(2) + 2.0 * MARGIN,
+                        "height": side(3) + 2.0 * MARGIN,
+                        "scale": 1,
+                    },
                 }),
             )
             .await;
