@@ -383,7 +383,6 @@ async function init() {
     try {
       let content;
       if (file) {
-        stage("encrypting");
         body = new Uint8Array(await file.arrayBuffer());
         content = { kind: "file", name: uploadName(file.name), mediaType: safeMediaType(file.type) };
       } else {
@@ -437,6 +436,7 @@ async function init() {
   // Everything is wired: from now on Create encrypts here. Until this line
   // it stays disabled, so a page whose script did not run sends nothing.
   button.disabled = false;
+  show($("script-wait"), false);
   // The server's limits and whether it wants a token; without an answer the
   // page still works (a 401 shows the token field then).
   const c = await getJson("api/v1/config");

@@ -698,6 +698,10 @@ async fn the_form_has_no_names_create_waits_for_the_script_and_keys_leave_the_ad
         blocked.js("document.body.dataset.ready || 'none'").await,
         json!("none")
     );
+    assert!(
+        visible(&blocked, "script-wait").await,
+        "the page says why Create is disabled"
+    );
     assert_eq!(
         blocked
             .js("document.querySelectorAll('#create-form [name]').length")
@@ -732,6 +736,7 @@ async fn the_form_has_no_names_create_waits_for_the_script_and_keys_leave_the_ad
             .unwrap()
     );
     assert_eq!(fragment_now(&browser).await, None, "create page");
+    assert!(!visible(&browser, "script-wait").await);
     let key = v2::SecretKey::from_bytes([3; 32], Flags::NONE);
     let link = build_link(&format!("{}/s", server.base), &key).unwrap();
     open_link(&browser, &link).await;
