@@ -6,6 +6,7 @@ mod common {
     pub(crate) mod bearer;
     pub(crate) mod keys;
     pub(crate) mod plain;
+    pub(crate) mod raw;
     pub(crate) mod redis;
     pub(crate) mod redis_server;
     pub(crate) mod server;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::api::{Api, sealed, sealed_with};
 use common::keys::{KEYS, key};
+use common::raw::{Req, b, expect_error};
 use common::redis::spawn_redis;
 use common::redis_server::server_on_redis;
 use common::server::TestServer;
@@ -101,81 +103,6 @@ async fn core_suite(api: &Api) {
         15,
         "{statuses:?}"
     );
-}
-
-/// A raw request for [`expect_error`].
-struct Req {
-    method: &'static str,
-    path: String,
-    content_type: Option<&'static str>,
-    body: Vec<u8>,
-}
-
-impl Req {
-    /// A JSON `POST`.
-    fn post(path: &str, body: Vec<u8>) -> Self {
-        Self {
-            method: "POST",
-            path: path.to_owned(),
-            content_type: JSON,
-            body,
-        }
-    }
-
-    /// A bodiless request without a content type.
-    fn bare(method: &'static str, path: &str) -> Self {
-        Self {
-            method,
-            path: path.to_owned(),
-            content_type: None,
-            body: Vec::new(),
-        }
-    }
-
-    fn content_type(mut self, content_type: Option<&'static str>) -> Self {
-        self.content_type = content_type;
-        self
-    }
-}
-
-/// Sends a raw request and checks the JSON error.
-async fn expect_error(api: &Api, req: Req, status: u16, code: &str) {
-    let Req {
-        method,
-        path,
-        content_type,
-        body,
-    } = req;
-    let mut builder = api
-        .http
-        .request(method.parse().unwrap(), format!("{}{path}", api.base));
-    if let Some(ct) = content_type {
-        builder = builder.header("content-type", ct);
-    }
-    let r = builder.body(body).send().await.unwrap_or_else(|e| {
-        panic!("{method} {path} ({content_type:?}), expecting {status} {code}: {e:?}")
-    });
-    let got = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let text = r.text().await.unwrap();
-    assert_eq!(got, status, "{method} {path} ({content_type:?}): {text}");
-    assert!(
-        ct.starts_with("application/json"),
-        "{method} {path}: content-type {ct}"
-    );
-    let v: ErrorBody = serde_json::from_str(&text).expect("JSON error body");
-    assert_eq!(v.error, code, "{method} {path}: {text}");
-    assert!(!v.message.is_empty(), "{text}");
-}
-
-const JSON: Option<&str> = Some("application/json");
-
-fn b(v: &impl serde::Serialize) -> Vec<u8> {
-    serde_json::to_vec(v).unwrap()
 }
 
 /// Every class of bad input gets its 4xx with a JSON body.
@@ -460,15 +387,24 @@ async fn without_a_create_token_anyone_creates() {
     let policy = Policy::new()
         .with_max_body_bytes(1000)
         .with_ttl_range(Duration::from_secs(120), Duration::from_secs(7200))
-        .with_default_ttl(Duration::from_secs(600));
+        .with_default_ttl(Duration::from_secs(600))
+        .with_passphrase_attempts(std::num::NonZeroU32::new(3).unwrap())
+        .with_receipt_retention(Duration::from_secs(3600));
     let server = TestServer::with_store(Arc::new(oneshot_memory::MemoryStore::new()), policy).await;
     let api = Api::new(&server.base);
     let expected = ConfigResponse {
         create_requires_token: false,
         max_bytes: 1000,
+        // A v2 file of 1000 bytes with a 255-byte name and media type:
+        // 4 + 1513 bytes of frame, Padmé to 1536, and 29 of overhead.
+        max_envelope_bytes: 1565,
+        // Its base64url (2087 characters) and 1 KiB for the other fields.
+        max_body_bytes: 2087 + 1024,
         min_ttl_secs: 120,
         max_ttl_secs: 7200,
         default_ttl_secs: 600,
+        passphrase_attempts: 3,
+        receipt_retention_secs: 3600,
     };
     assert_eq!(
         get_config(&api).await,

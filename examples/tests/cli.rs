@@ -4,6 +4,7 @@
 
 mod common {
     pub(crate) mod api;
+    pub(crate) mod cli;
     pub(crate) mod keys;
     pub(crate) mod plain;
     pub(crate) mod redis;
@@ -15,72 +16,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::api::{Api, sealed, sealed_with};
+use common::cli::{assert_one_line_error, oneshot, run_oneshot, share};
 use common::keys::{KEYS, key};
 use common::redis_server::server_on_redis;
 use common::server::TestServer;
 use tokio::io::AsyncWriteExt;
-
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-async fn oneshot(args: &[&str], stdin: &[u8]) -> Run {
-    oneshot_env(args, stdin, &[]).await
-}
-
-/// Runs the CLI with only `env` of the ONESHOT_* variables set.
-async fn oneshot_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_oneshot"))
-        .args(args)
-        .env_remove("ONESHOT_SERVER")
-        .env_remove("ONESHOT_TOKEN")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("run the oneshot binary");
-    let mut pipe = child.stdin.take().unwrap();
-    // The CLI may exit before reading everything (e.g. on a usage error).
-    let _ = pipe.write_all(stdin).await;
-    drop(pipe);
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("the CLI finishes within 30 s")
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// An error is one line on stderr, prefixed, and nothing on stdout.
-fn assert_one_line_error(run: &Run, code: i32, needle: &str) {
-    assert_eq!(run.code, code, "stderr: {}", run.stderr);
-    assert!(run.stdout.is_empty(), "nothing on stdout");
-    assert_eq!(run.stderr.lines().count(), 1, "one line: {:?}", run.stderr);
-    assert!(run.stderr.starts_with("oneshot: error: "), "{}", run.stderr);
-    assert!(
-        run.stderr.contains(needle),
-        "{:?} in {}",
-        needle,
-        run.stderr
-    );
-}
-
-async fn share(base: &str, secret: &[u8], extra: &[&str]) -> String {
-    let mut args = vec!["share", "--server", base];
-    args.extend_from_slice(extra);
-    let run = oneshot(&args, secret).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let link = String::from_utf8(run.stdout).unwrap();
-    assert!(link.ends_with('\n') && link.lines().count() == 1);
-    link.trim().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_and_open_round_trip_with_exit_codes() {
@@ -220,10 +160,11 @@ async fn share_with_the_servers_create_token() {
     let run = oneshot(&["share", "--server", &base, "--token-file", &wrong], b"x").await;
     assert_one_line_error(&run, 6, "refused the token");
     assert!(!run.stderr.contains("not-the-token"));
-    let run = oneshot_env(
+    let run = run_oneshot(
         &["share", "--server", &base],
         b"x",
         &[("ONESHOT_TOKEN", "not-the-token")],
+        None,
     )
     .await;
     assert_one_line_error(&run, 6, "refused the token");
@@ -241,18 +182,20 @@ async fn share_with_the_servers_create_token() {
     // The right token from a file (its newline ignored), then from the
     // environment; the file wins over the environment.
     let from_file = share(&base, b"token from a file", &["--token-file", &right]).await;
-    let run = oneshot_env(
+    let run = run_oneshot(
         &["share", "--server", &base],
         b"token from the env",
         &[("ONESHOT_TOKEN", TOKEN)],
+        None,
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let from_env = String::from_utf8(run.stdout).unwrap().trim().to_owned();
-    let run = oneshot_env(
+    let run = run_oneshot(
         &["share", "--server", &base, "--token-file", &right],
         b"file wins",
         &[("ONESHOT_TOKEN", "not-the-token")],
+        None,
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -271,10 +214,11 @@ async fn share_with_the_servers_create_token() {
 
     // A server without a token ignores one.
     let open_server = TestServer::memory().await;
-    let run = oneshot_env(
+    let run = run_oneshot(
         &["share", "--server", &open_server.base],
         b"x",
         &[("ONESHOT_TOKEN", TOKEN)],
+        None,
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -360,23 +304,26 @@ async fn share_prompts_on_a_terminal() {
 /// after `--server`, after `--`, and on standard input.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_takes_every_key_in_every_form() {
-    let server = TestServer::memory().await;
-    let base = server.base.clone();
-    let api = Api::new(&base);
     for text in KEYS {
-        let link = format!("{base}/s#{text}");
-        let forms: [(&[&str], String); 7] = [
-            (&["open", text, "--server", &base], String::new()),
-            (&["open", "--server", &base, text], String::new()),
-            (&["open", "--server", &base, "--", text], String::new()),
-            (&["open", "--server", &base], format!("{text}\n")),
-            (&["open", "-", "--server", &base], format!("  {text} \n")),
-            // `printf %s "$LINK" | oneshot open`: no newline.
-            (&["open"], link.clone()),
-            // One line is read; the rest is not.
-            (&["open", "-"], format!("{link}\nnot a link\n")),
-        ];
-        for (args, stdin) in forms {
+        for form in 0..7 {
+            // Each form spends the key's id, and spent ids stay spent: a
+            // fresh store for each.
+            let server = TestServer::memory().await;
+            let base = server.base.clone();
+            let api = Api::new(&base);
+            let link = format!("{base}/s#{text}");
+            let forms: [(&[&str], String); 7] = [
+                (&["open", text, "--server", &base], String::new()),
+                (&["open", "--server", &base, text], String::new()),
+                (&["open", "--server", &base, "--", text], String::new()),
+                (&["open", "--server", &base], format!("{text}\n")),
+                (&["open", "-", "--server", &base], format!("  {text} \n")),
+                // `printf %s "$LINK" | oneshot open`: no newline.
+                (&["open"], link.clone()),
+                // One line is read; the rest is not.
+                (&["open", "-"], format!("{link}\nnot a link\n")),
+            ];
+            let (args, stdin) = &forms[form];
             let secret = format!("opened by {args:?}");
             let s = sealed_with(key(text), secret.as_bytes());
             assert_eq!(api.create(&s, None).await.0, 201, "{args:?}");
@@ -385,6 +332,8 @@ async fn open_takes_every_key_in_every_form() {
             assert_eq!(String::from_utf8_lossy(&run.stdout), secret);
             assert!(run.stderr.is_empty(), "{}", run.stderr);
             assert_eq!(api.take(&s.claim).await.0, 404, "{args:?} consumed it");
+            assert_eq!(server.entries(), 0, "the secret was opened");
+            server.stop().await;
         }
         // Without --server it is still taken for a key, and the one-line
         // error says what is missing (clap's usage text once said nothing).
@@ -399,8 +348,6 @@ async fn open_takes_every_key_in_every_form() {
             assert!(!run.stderr.contains(text), "the key is never repeated");
         }
     }
-    assert_eq!(server.entries(), 0, "every secret was opened");
-    server.stop().await;
 }
 
 /// Standard input that holds no usable link: one clear line, nothing asked

@@ -9,6 +9,7 @@ mod common {
 use clap::Parser;
 use common::keys::{KEYS, key};
 use oneshot_core::SecretKey;
+use oneshot_core::link::LinkKey;
 use oneshot_examples::cli::{Cli, Command, exit, parse_open_target, parse_server};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 use proptest::prelude::*;
@@ -61,13 +62,13 @@ proptest! {
         let key = SecretKey::from_bytes(key);
         let link = oneshot_core::link::build_link(&format!("{server}/s"), &key).unwrap();
         let target = parse_open_target(&format!("{ws}{}{ws}", link.as_str()), None).unwrap();
-        prop_assert!(target.key == key);
+        prop_assert!(target.key == LinkKey::from(key.clone()));
         let base = parse_server(&server).unwrap();
         let expected = base.join("api/v1/secrets/take").unwrap();
         prop_assert_eq!(&target.take_url, &expected);
         // A bare key needs the server; with it, the same target.
         let bare = parse_open_target(key.to_b64u().as_str(), Some(&server)).unwrap();
-        prop_assert!(bare.key == key);
+        prop_assert!(bare.key == LinkKey::from(key.clone()));
         prop_assert_eq!(bare.take_url, target.take_url);
         prop_assert_eq!(parse_open_target(key.to_b64u().as_str(), None).unwrap_err().code, exit::USAGE);
     }
@@ -116,7 +117,7 @@ proptest! {
 fn open_args(argv: &[&str]) -> (Option<String>, Option<String>) {
     let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
     match cli.command {
-        Command::Open { link, server } => (link, server),
+        Command::Open { link, server, .. } => (link, server),
         other => panic!("{argv:?} parsed as {other:?}"),
     }
 }
@@ -137,7 +138,7 @@ fn bare_keys_that_look_like_flags_are_keys() {
             assert_eq!(link.as_deref(), Some(text), "{argv:?}");
             assert_eq!(server.as_deref(), Some(SERVER), "{argv:?}");
             let target = parse_open_target(text, server.as_deref()).unwrap();
-            assert!(target.key == key(text), "{argv:?}");
+            assert!(target.key == LinkKey::from(key(text)), "{argv:?}");
         }
     }
     // No LINK, or `-`: the link comes from standard input.

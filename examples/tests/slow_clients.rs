@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::api::{Api, sealed};
 use common::server::TestServer;
-use oneshot_core::{Policy, SecretId, SecretStore, StoreError};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::{PassphraseProof, Policy, ReceiptClaim, SecretId, SecretStore, StoreError};
 use oneshot_examples::server::Limits;
 use oneshot_examples::wire::ErrorBody;
 use oneshot_examples::wire::v1::{TakeRequest, TakeResponse};
@@ -384,13 +385,34 @@ impl SecretStore for SlowTakes {
         id: &SecretId,
         envelope: &[u8],
         ttl: Duration,
+        guards: &Guards,
     ) -> Result<(), StoreError> {
-        self.inner.put_with_ttl(id, envelope, ttl).await
+        self.inner.put_with_ttl(id, envelope, ttl, guards).await
     }
 
-    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn take(
+        &self,
+        id: &SecretId,
+        proof: Option<&PassphraseProof>,
+    ) -> Result<TakeOutcome, StoreError> {
         tokio::time::sleep(self.delay).await;
-        self.inner.take(id).await
+        self.inner.take(id, proof).await
+    }
+
+    async fn receipt(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<Receipt>, StoreError> {
+        self.inner.receipt(id, claim).await
+    }
+
+    async fn burn(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<BurnOutcome>, StoreError> {
+        self.inner.burn(id, claim).await
     }
 }
 

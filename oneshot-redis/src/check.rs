@@ -25,13 +25,27 @@ pub enum ServerWarning {
         /// The configured policy, e.g. `allkeys-lru`.
         policy: String,
     },
-    /// The server predates Redis 6.2 and has no `GETDEL`; the store must use
-    /// [`TakeMode::Script`](crate::TakeMode::Script) (`Auto` does).
-    NoGetDel {
+    /// The server predates Redis 6.2 and has no `SET … GET`; the store must
+    /// take plain secrets with [`TakeMode::Script`](crate::TakeMode::Script)
+    /// (`Auto` does).
+    NoSetGet {
         /// The node.
         node: String,
         /// Its version.
         version: RedisVersion,
+    },
+    /// Scripts that read the server clock (`TIME`) and then write cannot run
+    /// here: the server predates Redis 5.0 (which first let a script write
+    /// after `TIME`), or a probe script calling `TIME` failed (scripting or
+    /// `TIME` renamed away, or denied to this user by an ACL). Guarded and
+    /// receipted secrets cannot be created, taken, read or burned; plain
+    /// secrets work (with [`TakeMode::Script`](crate::TakeMode::Script) only
+    /// if scripting itself works).
+    ScriptsRefused {
+        /// The node.
+        node: String,
+        /// The version, or the probe's error.
+        reason: String,
     },
     /// RDB snapshots are configured (`save` is not empty): ciphertext of
     /// unread secrets is written to disk and outlives its TTL in old dumps.
@@ -76,9 +90,15 @@ impl fmt::Display for ServerWarning {
                 "{node}: maxmemory-policy is {policy}; unread secrets can be evicted \
                  before their TTL (use noeviction)"
             ),
-            Self::NoGetDel { node, version } => write!(
+            Self::NoSetGet { node, version } => write!(
                 f,
-                "{node}: Redis {version} has no GETDEL (needs 6.2); takes use a Lua script"
+                "{node}: Redis {version} has no SET ... GET (needs 6.2); plain takes use a \
+                 Lua script"
+            ),
+            Self::ScriptsRefused { node, reason } => write!(
+                f,
+                "{node}: scripts that call TIME cannot run ({reason}); guarded and receipted \
+                 secrets will fail"
             ),
             Self::RdbSnapshots { node, save } => write!(
                 f,
@@ -104,64 +124,70 @@ impl fmt::Display for ServerWarning {
 impl RedisStore {
     /// Reads the server's settings (every primary's, for a cluster) and
     /// returns what would weaken the guarantees: an eviction policy other than
-    /// `noeviction`, no `GETDEL`, RDB or AOF persistence, replicas. An empty
-    /// list means none of these were found.
+    /// `noeviction`, no `SET … GET`, scripts that cannot call `TIME`, RDB or
+    /// AOF persistence, replicas. An empty list means none of these were found.
     ///
-    /// Uses `INFO` and `CONFIG GET save`; a denied `CONFIG` gives
-    /// [`ServerWarning::Unchecked`] rather than an error. Fails only if the
-    /// server cannot be asked at all.
+    /// Uses `INFO`, `CONFIG GET save` and a read-only probe script, `EVAL
+    /// "return redis.call('TIME')" 0`: guarded and receipted secrets need
+    /// scripts that read the server's clock, so scripting and `TIME` must be
+    /// allowed to the store's user. A denied `CONFIG` gives
+    /// [`ServerWarning::Unchecked`] rather than an error, a failed probe
+    /// [`ServerWarning::ScriptsRefused`]. Fails only if the server cannot be
+    /// asked at all.
     pub async fn check_server(&self) -> Result<Vec<ServerWarning>, StoreError> {
         let mut save = redis::cmd("CONFIG");
         save.arg("GET").arg("save");
-        type Reply = Result<Value, redis::RedisError>;
+        let mut probe = redis::cmd("EVAL");
+        probe.arg(TIME_PROBE).arg(0);
         let backend = self.backend();
-        let nodes: Vec<(String, Reply, Reply)> = match backend.topology() {
+        let nodes: Vec<Node> = match backend.topology() {
             Topology::Single => {
                 let info = backend.run(&redis::cmd("INFO")).await?;
-                let save = match backend.run(&save).await {
-                    Ok(value) => Ok(value),
-                    Err(StoreError::Backend(source)) => Err(redis::RedisError::from((
-                        redis::ErrorKind::Client,
-                        "CONFIG GET failed",
-                        source.to_string(),
-                    ))),
-                    Err(other) => return Err(other),
-                };
-                vec![(backend.target().to_owned(), Ok(info), save)]
+                let save = refusal_as_reply(backend.run(&save).await, "CONFIG GET failed")?;
+                let script = refusal_as_reply(backend.run(&probe).await, "EVAL failed")?;
+                vec![Node {
+                    name: backend.target().to_owned(),
+                    info: Ok(info),
+                    save,
+                    script,
+                }]
             }
             Topology::Cluster => {
-                // One deadline for both fan-outs: the whole check is one call.
+                // One deadline for all fan-outs: the whole check is one call.
                 let deadline = backend.deadline();
                 let infos = backend
                     .run_on_primaries(redis::cmd("INFO"), deadline)
                     .await?;
                 let mut saves = backend.run_on_primaries(save, deadline).await?;
+                let mut scripts = backend.run_on_primaries(probe, deadline).await?;
                 let mut nodes = Vec::with_capacity(infos.len());
-                for (node, info) in infos {
-                    let save = saves
-                        .iter()
-                        .position(|(n, _)| *n == node)
-                        .map(|i| saves.swap_remove(i).1)
-                        .unwrap_or_else(|| {
-                            Err(redis::RedisError::from((
-                                redis::ErrorKind::Client,
-                                "no CONFIG GET reply from this node",
-                            )))
-                        });
-                    nodes.push((node, info, save));
+                for (name, info) in infos {
+                    let save = reply_of(&mut saves, &name, "no CONFIG GET reply from this node");
+                    let script = reply_of(&mut scripts, &name, "no EVAL reply from this node");
+                    nodes.push(Node {
+                        name,
+                        info,
+                        save,
+                        script,
+                    });
                 }
                 // The client leaves out primaries it has no connection to;
                 // name them rather than report a clean bill of health.
                 if let Ok(primaries) = backend.primaries().await {
                     for primary in primaries {
-                        if !nodes.iter().any(|(node, _, _)| *node == primary) {
+                        if !nodes.iter().any(|node| node.name == primary) {
                             let missing = || {
                                 Err(redis::RedisError::from((
                                     redis::ErrorKind::Io,
                                     "no reply: the node is down or not connected",
                                 )))
                             };
-                            nodes.push((primary, missing(), missing()));
+                            nodes.push(Node {
+                                name: primary,
+                                info: missing(),
+                                save: missing(),
+                                script: missing(),
+                            });
                         }
                     }
                 }
@@ -169,19 +195,61 @@ impl RedisStore {
             }
         };
         let mut warnings = Vec::new();
-        for (node, info, save) in nodes {
-            check_node(&node, info, save, &mut warnings);
+        for node in nodes {
+            check_node(node, &mut warnings);
         }
         Ok(warnings)
     }
 }
 
-fn check_node(
-    node: &str,
-    info: Result<Value, redis::RedisError>,
-    save: Result<Value, redis::RedisError>,
-    warnings: &mut Vec<ServerWarning>,
-) {
+/// A read-only script that needs what the store's scripts need: scripting,
+/// and `TIME` allowed inside it.
+const TIME_PROBE: &str = "return redis.call('TIME')";
+
+type Reply = Result<Value, redis::RedisError>;
+
+/// What one node answered to the check's commands.
+struct Node {
+    name: String,
+    info: Reply,
+    save: Reply,
+    script: Reply,
+}
+
+/// A refusal (an error reply) becomes that node's answer; a failure to ask
+/// at all fails the check.
+fn refusal_as_reply(
+    result: Result<Value, StoreError>,
+    what: &'static str,
+) -> Result<Reply, StoreError> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(StoreError::Backend(source)) => Ok(Err(redis::RedisError::from((
+            redis::ErrorKind::Client,
+            what,
+            source.to_string(),
+        )))),
+        Err(other) => Err(other),
+    }
+}
+
+/// Takes `node`'s entry out of a fan-out's replies.
+fn reply_of(replies: &mut Vec<(String, Reply)>, node: &str, missing: &'static str) -> Reply {
+    replies
+        .iter()
+        .position(|(n, _)| n == node)
+        .map(|i| replies.swap_remove(i).1)
+        .unwrap_or_else(|| Err(redis::RedisError::from((redis::ErrorKind::Client, missing))))
+}
+
+fn check_node(node: Node, warnings: &mut Vec<ServerWarning>) {
+    let Node {
+        name,
+        info,
+        save,
+        script,
+    } = node;
+    let node = name.as_str();
     let unchecked = |what, reason: String| ServerWarning::Unchecked {
         node: node.to_owned(),
         what,
@@ -212,11 +280,17 @@ fn check_node(
         )),
     }
     match info_version(&info) {
-        Some(version) if version < RedisVersion::GETDEL => {
-            warnings.push(ServerWarning::NoGetDel {
+        Some(version) if version < RedisVersion::SET_GET => {
+            warnings.push(ServerWarning::NoSetGet {
                 node: node.to_owned(),
                 version,
             });
+            if version < RedisVersion::SCRIPT_EFFECTS {
+                warnings.push(ServerWarning::ScriptsRefused {
+                    node: node.to_owned(),
+                    reason: format!("Redis {version} predates 5.0"),
+                });
+            }
         }
         Some(_) => {}
         None => warnings.push(unchecked(
@@ -249,6 +323,12 @@ fn check_node(
         )),
         Err(err) => warnings.push(unchecked("RDB snapshots", err.to_string())),
     }
+    if let Err(err) = script {
+        warnings.push(ServerWarning::ScriptsRefused {
+            node: node.to_owned(),
+            reason: err.to_string(),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -278,25 +358,68 @@ mod tests {
         ]))
     }
 
+    fn node(info: Reply, save: Reply, script: Reply) -> Node {
+        Node {
+            name: "n".to_owned(),
+            info,
+            save,
+            script,
+        }
+    }
+
+    fn time() -> Reply {
+        Ok(Value::Array(vec![
+            Value::BulkString(b"1700000000".to_vec()),
+            Value::BulkString(b"1".to_vec()),
+        ]))
+    }
+
     #[test]
     fn a_safe_node_gives_nothing() {
         let mut warnings = Vec::new();
         check_node(
-            "n",
-            info("7.2.4", "noeviction", "0", "0"),
-            save(""),
+            node(info("7.2.4", "noeviction", "0", "0"), save(""), time()),
             &mut warnings,
         );
         assert_eq!(warnings, vec![]);
     }
 
     #[test]
+    fn a_refused_probe_and_a_very_old_server_say_scripts_are_refused() {
+        let mut warnings = Vec::new();
+        let denied = Err(redis::RedisError::from((
+            redis::ErrorKind::Client,
+            "EVAL failed",
+            "NOPERM".to_owned(),
+        )));
+        check_node(
+            node(info("7.2.4", "noeviction", "0", "0"), save(""), denied),
+            &mut warnings,
+        );
+        check_node(
+            node(info("4.0.14", "noeviction", "0", "0"), save(""), time()),
+            &mut warnings,
+        );
+        let node = "n".to_owned();
+        assert!(
+            matches!(&warnings[..], [
+                ServerWarning::ScriptsRefused { reason: denied, .. },
+                ServerWarning::NoSetGet { .. },
+                ServerWarning::ScriptsRefused { node: n, reason: old },
+            ] if denied.contains("NOPERM") && *n == node && old.contains("4.0.14")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
     fn an_old_replicated_node_gives_each_warning() {
         let mut warnings = Vec::new();
         check_node(
-            "n",
-            info("6.0.16", "volatile-lru", "1", "2"),
-            save("900 1"),
+            node(
+                info("6.0.16", "volatile-lru", "1", "2"),
+                save("900 1"),
+                time(),
+            ),
             &mut warnings,
         );
         let node = "n".to_owned();
@@ -307,7 +430,7 @@ mod tests {
                     node: node.clone(),
                     policy: "volatile-lru".to_owned()
                 },
-                ServerWarning::NoGetDel {
+                ServerWarning::NoSetGet {
                     node: node.clone(),
                     version: RedisVersion::new(6, 0, 16)
                 },

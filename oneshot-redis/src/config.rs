@@ -9,18 +9,29 @@ pub const DEFAULT_KEY_PREFIX: &str = "oneshot:";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Default for [`RedisConfig::response_timeout`].
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Default for [`RedisConfig::max_ttl`]: 72 hours.
+pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(72 * 3600);
+/// The most [`RedisConfig::max_ttl`] accepts (100 years); longer is lowered to it.
+const MAX_TTL_CEILING: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
-/// How `take` reads and deletes in one step.
+/// How `take` reads a plain secret and leaves its spent marker, in one step.
+///
+/// Guarded and receipted secrets are always taken by script; the mode
+/// decides how a plain secret (and the first step of a take without a
+/// proof) is taken. See the [crate docs](crate) for the commands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TakeMode {
-    /// `GETDEL` if every server reports Redis 6.2 or newer, else the script.
+    /// [`Command`](Self::Command) if every server reports Redis 6.2 or
+    /// newer, else [`Script`](Self::Script).
     #[default]
     Auto,
-    /// Always `GETDEL` (Redis ≥ 6.2). An older server answers with an error.
-    GetDel,
-    /// Always the Lua script `GET` + `DEL` (`EVALSHA`, falling back to `EVAL`
-    /// on `NOSCRIPT`); works on any Redis with scripting.
+    /// The native command `SET <key> "" XX GET PX <max_ttl>` (Redis ≥ 6.2):
+    /// returns the envelope and leaves the spent marker `""` in one step. An
+    /// older server answers with an error.
+    Command,
+    /// A one-key Lua script doing the same (`EVALSHA`, falling back to `EVAL`
+    /// on `NOSCRIPT`), for servers older than 6.2.
     Script,
 }
 
@@ -61,6 +72,7 @@ pub struct RedisConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) response_timeout: Duration,
     pub(crate) take_mode: TakeMode,
+    pub(crate) max_ttl: Duration,
     /// PEM root certificate(s) to trust for `rediss://` instead of the
     /// system's roots.
     #[cfg(feature = "tls")]
@@ -87,14 +99,20 @@ impl RedisConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             take_mode: TakeMode::Auto,
+            max_ttl: DEFAULT_MAX_TTL,
             #[cfg(feature = "tls")]
             tls_root_certificates: None,
         }
     }
 
-    /// The prefix of every key: a secret is stored under `<prefix><32 hex id>`.
-    /// Default `oneshot:`. For a cluster, a prefix with a hash tag (`{x}`)
-    /// would put every secret in one slot; leave braces out.
+    /// The prefix of every key: a secret is stored under
+    /// `<prefix>{<32 hex id>}` (and a guarded or receipted one's envelope
+    /// under that key plus `:e`). Default `oneshot:`.
+    ///
+    /// The prefix must not contain `{` or `}`, so that the hash tag of every
+    /// key is the id alone (a secret's keys share one Cluster slot, and
+    /// secrets spread over all slots); [`connect`](Self::connect) refuses
+    /// one that does with [`ConnectError::InvalidKeyPrefix`](crate::ConnectError::InvalidKeyPrefix).
     #[must_use]
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
@@ -119,10 +137,25 @@ impl RedisConfig {
         self
     }
 
-    /// How `take` reads-and-deletes; see [`TakeMode`]. Default [`TakeMode::Auto`].
+    /// How `take` reads a plain secret and spends its id; see [`TakeMode`].
+    /// Default [`TakeMode::Auto`].
     #[must_use]
     pub fn take_mode(mut self, mode: TakeMode) -> Self {
         self.take_mode = mode;
+        self
+    }
+
+    /// The longest lifetime a secret may have; a longer TTL is
+    /// [`InvalidTtl`](oneshot_core::StoreError::InvalidTtl). It is also how
+    /// long an id stays spent after a take, a burn or the last wrong
+    /// passphrase: the spent marker outlives every secret that could have
+    /// been made under that id, so whoever took a secret cannot put another
+    /// under the same link. Each spent marker costs memory for that long
+    /// (the crate docs give the numbers). Default 72 h
+    /// ([`DEFAULT_MAX_TTL`]); raised to 1 ms, lowered to 100 years.
+    #[must_use]
+    pub fn max_ttl(mut self, max: Duration) -> Self {
+        self.max_ttl = max.clamp(Duration::from_millis(1), MAX_TTL_CEILING);
         self
     }
 
@@ -157,6 +190,7 @@ impl fmt::Debug for RedisConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("response_timeout", &self.response_timeout)
             .field("take_mode", &self.take_mode)
+            .field("max_ttl", &self.max_ttl)
             .finish()
     }
 }
@@ -221,5 +255,11 @@ mod tests {
         assert_eq!(config.connect_timeout, Duration::from_secs(1));
         assert_eq!(config.response_timeout, Duration::from_secs(1));
         assert_eq!(config.take_mode, TakeMode::Auto);
+        assert_eq!(config.max_ttl, Duration::from_secs(72 * 3600));
+        assert_eq!(
+            config.clone().max_ttl(Duration::ZERO).max_ttl,
+            Duration::from_millis(1)
+        );
+        assert_eq!(config.max_ttl(Duration::MAX).max_ttl, MAX_TTL_CEILING);
     }
 }

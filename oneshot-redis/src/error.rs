@@ -27,6 +27,14 @@ pub enum ConnectError {
     /// A cluster configuration without any seed node.
     #[error("a Redis Cluster needs at least one seed node")]
     NoSeedNodes,
+    /// The key prefix contains `{` or `}`: it would change the keys' hash
+    /// tag, which must be the id alone (see
+    /// [`RedisConfig::key_prefix`](crate::RedisConfig::key_prefix)).
+    #[error("the key prefix {prefix:?} must not contain '{{' or '}}'")]
+    InvalidKeyPrefix {
+        /// The prefix as configured.
+        prefix: String,
+    },
     /// No server answered (refused, unreachable, timed out, or the handshake
     /// or authentication failed).
     #[error("could not connect to Redis at {target}")]
@@ -39,7 +47,7 @@ pub enum ConnectError {
     },
     /// [`TakeMode::Auto`](crate::TakeMode::Auto) needs the server version,
     /// and `INFO server` did not give it (e.g. denied by an ACL): choose
-    /// `TakeMode::GetDel` or `TakeMode::Script` explicitly.
+    /// `TakeMode::Command` or `TakeMode::Script` explicitly.
     #[error("could not read the Redis server version from INFO")]
     Version(#[source] redis::RedisError),
 }

@@ -16,8 +16,13 @@ pub struct RedisVersion {
 }
 
 impl RedisVersion {
-    /// The first version with `GETDEL`.
-    pub const GETDEL: Self = Self::new(6, 2, 0);
+    /// The first version with `SET … GET` (and `GETDEL`), which
+    /// [`TakeMode::Command`](crate::TakeMode::Command) needs.
+    pub const SET_GET: Self = Self::new(6, 2, 0);
+    /// The first version whose scripts replicate their effects by default, so
+    /// that a script may call `TIME` and then write (guarded and receipted
+    /// secrets need it).
+    pub const SCRIPT_EFFECTS: Self = Self::new(5, 0, 0);
     /// The first version with RESP3 (`HELLO 3`).
     pub(crate) const RESP3: Self = Self::new(6, 0, 0);
 
@@ -101,8 +106,9 @@ mod tests {
         );
         assert_eq!(RedisVersion::parse("6.2"), Some(RedisVersion::new(6, 2, 0)));
         assert_eq!(RedisVersion::parse("x"), None);
-        assert!(RedisVersion::new(6, 0, 20) < RedisVersion::GETDEL);
-        assert!(RedisVersion::new(6, 2, 0) >= RedisVersion::GETDEL);
+        assert!(RedisVersion::new(6, 0, 20) < RedisVersion::SET_GET);
+        assert!(RedisVersion::new(6, 2, 0) >= RedisVersion::SET_GET);
+        assert!(RedisVersion::new(4, 0, 14) < RedisVersion::SCRIPT_EFFECTS);
         let info = "# Server\r\nredis_version:7.2.4\r\nredis_mode:standalone\r\n";
         assert_eq!(info_version(info), Some(RedisVersion::new(7, 2, 4)));
         assert_eq!(info_field(info, "redis_mode"), Some("standalone"));

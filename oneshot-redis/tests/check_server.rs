@@ -112,3 +112,38 @@ async fn a_cluster_is_checked_node_by_node() {
         other => panic!("expected one eviction warning, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_that_cannot_call_time_are_reported() {
+    // Denied to the store's user by an ACL: the probe script fails.
+    let server = RedisServer::start();
+    let store = store_for(&server).await;
+    server.cli(&["acl", "setuser", "default", "-time"]);
+    let warnings = store.check_server().await.expect("check");
+    assert!(
+        matches!(
+            warnings.as_slice(),
+            [ServerWarning::ScriptsRefused { reason, .. }] if reason.contains("can't run this command")
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[0].to_string().contains("guarded"),
+        "{}",
+        warnings[0]
+    );
+    server.cli(&["acl", "setuser", "default", "+time"]);
+    assert_eq!(store.check_server().await.expect("check"), vec![]);
+
+    // Scripting renamed away.
+    let server = RedisServer::start_with(&["--rename-command", "EVAL", ""]);
+    let warnings = store_for(&server)
+        .await
+        .check_server()
+        .await
+        .expect("check");
+    assert!(
+        matches!(warnings.as_slice(), [ServerWarning::ScriptsRefused { .. }]),
+        "{warnings:?}"
+    );
+}

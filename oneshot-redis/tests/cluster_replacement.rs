@@ -47,11 +47,7 @@ async fn a_silent_cluster_connection_is_replaced() {
                 let mut outcomes = Vec::new();
                 while paused_at.elapsed() < RESPONSE_TIMEOUT * 5 {
                     let began = Instant::now();
-                    let outcome = match store.take(&random_id()).await {
-                        Ok(None) => Outcome::None,
-                        Ok(Some(_)) => Outcome::Some,
-                        Err(e) => Outcome::of_error(&e),
-                    };
+                    let outcome = Outcome::of_take(&store.take(&random_id(), None).await);
                     outcomes.push((outcome, began.elapsed()));
                 }
                 outcomes

@@ -10,8 +10,8 @@ oneshot_core::conformance_suite! {
     store: async {
         let cluster = common::shared_cluster();
         let store = common::cluster_store(&cluster).await;
-        // Auto resolves to GETDEL on the Redis the harness runs (>= 6.2).
-        assert_eq!(store.take_mode(), TakeMode::GetDel);
+        // Auto resolves to the native command on the Redis the harness runs (>= 6.2).
+        assert_eq!(store.take_mode(), TakeMode::Command);
         (cluster, store)
     },
     sleep: tokio::time::sleep,

@@ -1,5 +1,5 @@
-//! The backend conformance suite on one real server, taking with the Lua
-//! GET+DEL script (the path for servers older than 6.2).
+//! The backend conformance suite on one real server, taking every secret by
+//! Lua script (the path for servers older than 6.2).
 
 mod common;
 

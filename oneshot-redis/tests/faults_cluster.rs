@@ -1,5 +1,6 @@
-//! A 3-master cluster loses one master (kill -9) while 32 tasks put and take:
-//! calls for its slots fail typed and bounded, the others keep working.
+//! A 3-master cluster loses one master (kill -9) while 32 tasks put and take
+//! plain and guarded secrets (with receipts and burns): calls for its slots
+//! fail typed and bounded, the others keep working.
 
 mod common;
 
@@ -62,6 +63,7 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
 
     let summary = check_invariants("cluster kill", &iterations, CALL_BOUND);
     eprintln!("cluster kill: killed at {killed_at:?}; {summary:?}");
+    common::assert_guarded_ran("cluster kill", &summary);
 
     // Before the kill, everything worked.
     for it in iterations

@@ -1,13 +1,15 @@
-//! Faults on one real server while 32 tasks put and take: kill -9 and a new
-//! server on the same port, SIGSTOP/SIGCONT, a restart that loses everything.
+//! Faults on one real server while 32 tasks put and take plain and guarded
+//! secrets (with receipts and burns): kill -9 and a new server on the same
+//! port, SIGSTOP/SIGCONT, a restart that loses everything.
 
 mod common;
 
 use std::time::Duration;
 
 use common::{CALL_BOUND, Outcome, RESPONSE_TIMEOUT, check_invariants, started_after};
-use oneshot_core::SecretStore;
-use oneshot_core::testkit::random_id;
+use oneshot_core::store::{Guards, TakeOutcome};
+use oneshot_core::testkit::{passphrase_guard, random_id, random_proof, random_receipt_claim};
+use oneshot_core::{SecretStore, StoreError};
 use oneshot_redis::RedisStore;
 use oneshot_redis_harness::RedisServer;
 use tokio::time::{Instant, sleep};
@@ -45,6 +47,7 @@ async fn kill_9_mid_load_then_recover_on_the_same_port() {
         "kill -9: killed at {killed_at:?}, restarted at {restarted_at:?}, recovered in \
          {recovery:?}; {summary:?}"
     );
+    common::assert_guarded_ran("kill -9", &summary);
     assert!(
         summary.errors() > 0,
         "killing the server produced no errors at all"
@@ -66,7 +69,7 @@ async fn kill_9_mid_load_then_recover_on_the_same_port() {
             it.calls.iter().all(|c| !c.outcome.is_error()),
             "after recovery an iteration failed: {it:?}"
         );
-        assert_eq!(it.delivered(), 1, "after recovery: {it:?}");
+        assert_eq!(it.winners(), 1, "after recovery: {it:?}");
     }
 }
 
@@ -100,6 +103,7 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
         "SIGSTOP: paused at {paused_at:?}, resumed at {resumed_at:?}, recovered in \
          {recovery:?}; {summary:?}"
     );
+    common::assert_guarded_ran("SIGSTOP", &summary);
     let during: Vec<_> = iterations
         .iter()
         .flat_map(|it| &it.calls)
@@ -149,61 +153,104 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
 async fn a_server_restarted_empty_gives_none_not_errors() {
     let mut server = RedisServer::start();
     let store = fault_store(&server).await;
+    let (proof, claim) = (random_proof(), random_receipt_claim());
+    let guards =
+        passphrase_guard(&proof, 3).with_receipt(claim.verifier(), Duration::from_secs(60));
     let ids: Vec<_> = (0..32).map(|_| random_id()).collect();
-    for id in &ids {
+    for (i, id) in ids.iter().enumerate() {
+        let kind = if i % 2 == 0 { Guards::NONE } else { guards };
         store
-            .put_with_ttl(id, b"before the restart", Duration::from_secs(60))
+            .put_with_ttl(id, b"before the restart", Duration::from_secs(60), &kind)
             .await
             .expect("put");
     }
     server.restart();
     // The old connection's close is noticed (RESP3 disconnect notice), so the
-    // first take already goes to the new server.
+    // first call already goes to the new server.
     let began = Instant::now();
-    for id in &ids {
-        let taken = store.take(id).await;
+    for (i, id) in ids.iter().enumerate() {
+        let taken = if i % 2 == 0 {
+            store.take(id, None).await
+        } else {
+            store.take(id, Some(&proof)).await
+        };
         assert!(
-            matches!(taken, Ok(None)),
+            matches!(taken, Ok(TakeOutcome::NotFound)),
             "take after an empty restart gave {taken:?}"
         );
+        if i % 2 == 1 {
+            let receipt = store.receipt(id, &claim).await;
+            assert!(matches!(receipt, Ok(None)), "{receipt:?}");
+            let burn = store.burn(id, &claim).await;
+            assert!(matches!(burn, Ok(None)), "{burn:?}");
+        }
     }
     assert!(began.elapsed() < Duration::from_secs(2));
-    // And the store works normally.
-    let id = random_id();
-    store
-        .put_with_ttl(&id, b"after", Duration::from_secs(60))
-        .await
-        .expect("put after restart");
-    assert_eq!(
-        store.take(&id).await.expect("take").as_deref(),
-        Some(&b"after"[..])
-    );
+    // And the store works normally, ids included: the restart forgot them.
+    for (i, id) in ids.iter().enumerate().take(4) {
+        let kind = if i % 2 == 0 { Guards::NONE } else { guards };
+        store
+            .put_with_ttl(id, b"after", Duration::from_secs(60), &kind)
+            .await
+            .expect("put after restart");
+        assert_eq!(
+            store.take(id, Some(&proof)).await.expect("take"),
+            TakeOutcome::Taken(b"after".to_vec())
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_is_gone_gives_unavailable_quickly() {
     let mut server = RedisServer::start();
     let store = fault_store(&server).await;
+    let (proof, claim) = (random_proof(), random_receipt_claim());
+    let guards =
+        passphrase_guard(&proof, 3).with_receipt(claim.verifier(), Duration::from_secs(60));
     server.kill();
     // Give the driver a moment to see the close.
     sleep(Duration::from_millis(100)).await;
     for _ in 0..20 {
+        let id = random_id();
+        let mut results = Vec::new();
+        let mut timed = |what: &'static str, began: Instant, result: Result<(), StoreError>| {
+            assert!(
+                began.elapsed() < CALL_BOUND,
+                "{what} took {:?}",
+                began.elapsed()
+            );
+            results.push((what, result));
+        };
         let began = Instant::now();
         let put = store
-            .put_with_ttl(&random_id(), b"x", Duration::from_secs(60))
+            .put_with_ttl(&id, b"x", Duration::from_secs(60), &Guards::NONE)
             .await;
-        let take = store.take(&random_id()).await;
-        assert!(began.elapsed() < CALL_BOUND);
+        timed("put", began, put);
+        let began = Instant::now();
+        let put = store
+            .put_with_ttl(&id, b"x", Duration::from_secs(60), &guards)
+            .await;
+        timed("guarded put", began, put);
+        let began = Instant::now();
+        let take = store.take(&id, None).await.map(drop);
+        timed("take", began, take);
+        let began = Instant::now();
+        let take = store.take(&id, Some(&proof)).await.map(drop);
+        timed("guarded take", began, take);
+        let began = Instant::now();
+        let receipt = store.receipt(&id, &claim).await.map(drop);
+        timed("receipt", began, receipt);
+        let began = Instant::now();
+        let burn = store.burn(&id, &claim).await.map(drop);
+        timed("burn", began, burn);
         // Nothing can have been sent: the connection is known dead and
         // reconnecting is refused.
-        assert!(
-            matches!(put, Err(oneshot_core::StoreError::Unavailable(_))),
-            "{put:?}"
-        );
-        assert!(
-            matches!(take, Err(oneshot_core::StoreError::Unavailable(_))),
-            "{take:?}"
-        );
-        assert!(take.as_ref().err().is_some_and(|e| e.is_retry_safe()));
+        for (what, result) in results {
+            assert!(
+                matches!(&result, Err(StoreError::Unavailable(_))),
+                "{what}: {result:?}"
+            );
+            assert!(result.as_ref().err().is_some_and(StoreError::is_retry_safe));
+        }
     }
 }

@@ -9,7 +9,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use oneshot_core::SecretStore;
-use oneshot_core::testkit::random_id;
+use oneshot_core::store::{BurnOutcome, Guards, TakeOutcome};
+use oneshot_core::testkit::{random_id, random_receipt_claim};
 use oneshot_redis::{ConnectError, RedisConfig};
 use oneshot_redis_harness::{RedisServer, free_port};
 
@@ -118,13 +119,24 @@ async fn rediss_with_a_private_ca() {
         .expect("connect over TLS");
     let id = random_id();
     store
-        .put_with_ttl(&id, b"over tls", Duration::from_secs(60))
+        .put_with_ttl(&id, b"over tls", Duration::from_secs(60), &Guards::NONE)
         .await
         .expect("put");
     assert_eq!(
-        store.take(&id).await.expect("take").as_deref(),
-        Some(&b"over tls"[..])
+        store.take(&id, None).await.expect("take"),
+        TakeOutcome::Taken(b"over tls".to_vec())
     );
+    // The scripts work over TLS too.
+    let (id, claim) = (random_id(), random_receipt_claim());
+    let guards = Guards::NONE.with_receipt(claim.verifier(), Duration::from_secs(60));
+    store
+        .put_with_ttl(&id, b"receipted", Duration::from_secs(60), &guards)
+        .await
+        .expect("guarded put");
+    assert!(matches!(
+        store.burn(&id, &claim).await.expect("burn"),
+        Some(BurnOutcome::Burned(_))
+    ));
 
     // Without the CA, the server's certificate is not trusted.
     let err = RedisConfig::new(&url)

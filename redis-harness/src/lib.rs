@@ -13,6 +13,7 @@
 //!   empty server on the same port) (`faults.rs`).
 //! - Slots: [`key_slot`] (CRC16/XMODEM mod 16384, honouring `{hash tags}`),
 //!   [`SlotRanges`] of a node, [`RedisCluster::slot_ranges`] (`slots.rs`).
+//! - [`RedisServer::command_calls`]: how often a command ran (`INFO commandstats`).
 //! - [`free_port`] (`ports.rs`), [`require_binary`] (`binaries.rs`).
 //!
 //! A missing binary panics with the command that installs it. Nothing here

@@ -105,6 +105,19 @@ impl RedisServer {
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
+    /// How many times the server ran `command` since it started or since
+    /// `CONFIG RESETSTAT` (`INFO commandstats`; calls refused before running,
+    /// such as `OOM`, are not counted, calls that ran and failed are).
+    pub fn command_calls(&self, command: &str) -> u64 {
+        let prefix = format!("cmdstat_{}:calls=", command.to_ascii_lowercase());
+        self.cli(&["info", "commandstats"])
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// SIGKILLs the process, if it runs, and reaps it. Idempotent.
     pub(crate) fn reap(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -214,6 +227,17 @@ fn read(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_calls_are_counted() {
+        let server = RedisServer::start();
+        assert_eq!(server.command_calls("set"), 0);
+        server.cli(&["set", "k", "v"]);
+        server.cli(&["set", "k", "w"]);
+        assert_eq!(server.command_calls("SET"), 2);
+        server.cli(&["config", "resetstat"]);
+        assert_eq!(server.command_calls("set"), 0);
+    }
 
     #[test]
     fn password_protected_server_counts_as_ready() {

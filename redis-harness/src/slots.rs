@@ -132,11 +132,11 @@ mod tests {
         assert_eq!(key_slot(b"foo{}{bar}"), crc16_xmodem(b"foo{}{bar}") % SLOTS);
         assert_eq!(key_slot(b"foo{{bar}}zap"), key_slot(b"{bar"));
         assert_eq!(key_slot(b"foo{bar}{zap}"), key_slot(b"bar"));
-        // The next format's secret and its companion share a slot.
+        // oneshot-redis: a secret's key and its envelope key share a slot.
         let id = "0123456789abcdef0123456789abcdef";
         assert_eq!(
             key_slot(format!("oneshot:{{{id}}}").as_bytes()),
-            key_slot(format!("oneshot:{{{id}}}:r").as_bytes())
+            key_slot(format!("oneshot:{{{id}}}:e").as_bytes())
         );
         assert_eq!(
             key_slot(format!("oneshot:{{{id}}}").as_bytes()),
@@ -144,7 +144,7 @@ mod tests {
         );
     }
 
-    /// Keys of every shape: plain, today's and the next format's, hash tags
+    /// Keys of every shape: plain, oneshot-redis's old and current keys, hash tags
     /// well-formed and not, binary.
     fn sample_keys() -> Vec<Vec<u8>> {
         let mut keys: Vec<Vec<u8>> = [
@@ -190,7 +190,7 @@ mod tests {
             }
             keys.push(format!("oneshot:{id}").into_bytes());
             keys.push(format!("oneshot:{{{id}}}").into_bytes());
-            keys.push(format!("oneshot:{{{id}}}:r").into_bytes());
+            keys.push(format!("oneshot:{{{id}}}:e").into_bytes());
         }
         keys
     }

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,9 +35,19 @@ struct Args {
     #[arg(long, value_name = "URL")]
     redis_cluster: Vec<String>,
 
-    /// Largest secret accepted, in bytes.
-    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    /// Largest secret accepted, in bytes: a text, or a file's contents. A
+    /// create request may be about a third larger (base64url), and a larger
+    /// one is refused before it is read in full.
+    #[arg(long, default_value_t = DEFAULT_MAX_BYTES, value_name = "BYTES")]
     max_bytes: usize,
+
+    /// Wrong passphrases a secret survives: the last of them destroys it.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    passphrase_attempts: u32,
+
+    /// How long a receipt stays readable after its secret expires (e.g. 7d).
+    #[arg(long, default_value = "7d", value_parser = parse_ttl, value_name = "DURATION")]
+    receipt_retention: Duration,
 
     /// Longest lifetime a secret may ask for (e.g. 72h, 3d).
     #[arg(long, default_value = "72h", value_parser = parse_ttl, value_name = "DURATION")]
@@ -75,6 +86,9 @@ Exit codes:
   0  stopped cleanly (Ctrl-C or SIGTERM)
   1  cannot start: store unreachable, address in use
   2  bad flags or configuration: invalid limits, an empty or unreadable token";
+
+/// The default of --max-bytes: 10 MiB, room for files.
+const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 
 /// The environment variable that holds the create token.
 const CREATE_TOKEN_ENV: &str = "ONESHOT_CREATE_TOKEN";
@@ -117,7 +131,10 @@ async fn open_store(args: &Args) -> Result<(DynStore, String), String> {
         return oneshot_examples::server::redis_store(args.redis.as_deref(), &args.redis_cluster)
             .await;
     }
-    let store = oneshot_memory::MemoryStore::new();
+    // Spent ids must stay spent for the longest lifetime a secret may have.
+    let store = oneshot_memory::MemoryStore::builder()
+        .max_ttl(args.max_ttl)
+        .build();
     store
         .spawn_purger(Duration::from_secs(30))
         .map_err(|e| e.to_string())?;
@@ -149,10 +166,13 @@ async fn main() -> ExitCode {
         max_connections: args.max_connections as usize,
     };
 
+    let attempts = NonZeroU32::new(args.passphrase_attempts).unwrap_or(NonZeroU32::MIN);
     let policy = Policy::new()
         .with_max_body_bytes(args.max_bytes)
         .with_ttl_range(Duration::from_secs(60), args.max_ttl)
-        .with_default_ttl(args.default_ttl);
+        .with_default_ttl(args.default_ttl)
+        .with_passphrase_attempts(attempts)
+        .with_receipt_retention(args.receipt_retention);
     let (store, store_name) = match open_store(&args).await {
         Ok(s) => s,
         Err(e) => {
@@ -187,6 +207,8 @@ async fn main() -> ExitCode {
         %addr,
         store = %store_name,
         max_bytes = args.max_bytes,
+        passphrase_attempts = args.passphrase_attempts,
+        receipt_retention = %format_ttl(args.receipt_retention),
         max_ttl = %format_ttl(args.max_ttl),
         default_ttl = %format_ttl(args.default_ttl),
         create_requires_token = app_requires_token,

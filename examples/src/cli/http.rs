@@ -1,4 +1,4 @@
-//! Talking to the server: the HTTPS client, one POST classified into a
+//! Talking to the server: the HTTPS client, one request classified into a
 //! [`Reply`], and repeating it only while the server says that is safe.
 
 use std::time::Duration;
@@ -40,21 +40,26 @@ pub(crate) enum Reply {
     /// server was busy (`"busy"`) rather than its store unavailable.
     RetrySafe(u64, bool),
     /// Any other error; `code` and `message` are empty when the body was
-    /// not an [`ErrorBody`].
+    /// not an [`ErrorBody`]. `body` is the JSON as sent (`Null` if it was
+    /// not JSON), for errors with more fields (`attempts_left`, a receipt).
     Error {
         status: u16,
         code: String,
         message: String,
+        body: Value,
     },
 }
 
-async fn post(
+async fn send(
     client: &reqwest::Client,
     url: &Url,
-    body: &impl Serialize,
+    body: Option<&impl Serialize>,
     token: Option<&str>,
 ) -> Result<Reply, CliError> {
-    let mut request = client.post(url.clone()).json(body);
+    let mut request = match body {
+        Some(body) => client.post(url.clone()).json(body),
+        None => client.get(url.clone()),
+    };
     if let Some(token) = token {
         let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {token}"))
             .map_err(|_| CliError::usage("the token cannot be sent in a header"))?;
@@ -84,8 +89,9 @@ async fn post(
             CliError::new(exit::SERVER, "the server sent a reply that is not JSON")
         });
     }
-    let error = json
-        .and_then(|j| serde_json::from_value::<ErrorBody>(j).ok())
+    let body = json.unwrap_or(Value::Null);
+    let error = serde_json::from_value::<ErrorBody>(body.clone())
+        .ok()
         .unwrap_or(ErrorBody {
             error: String::new(),
             message: String::new(),
@@ -101,6 +107,7 @@ async fn post(
         status: status.as_u16(),
         code: error.error,
         message: error.message,
+        body,
     })
 }
 
@@ -113,9 +120,28 @@ pub(crate) async fn post_retrying(
     token: Option<&str>,
     attempts: u32,
 ) -> Result<Reply, CliError> {
+    send_retrying(client, url, Some(body), token, attempts).await
+}
+
+/// `GET`s, repeating like [`post_retrying`].
+pub(crate) async fn get_retrying(
+    client: &reqwest::Client,
+    url: &Url,
+    attempts: u32,
+) -> Result<Reply, CliError> {
+    send_retrying(client, url, None::<&()>, None, attempts).await
+}
+
+async fn send_retrying(
+    client: &reqwest::Client,
+    url: &Url,
+    body: Option<&impl Serialize>,
+    token: Option<&str>,
+    attempts: u32,
+) -> Result<Reply, CliError> {
     let mut attempt = 1;
     loop {
-        match post(client, url, body, token).await? {
+        match send(client, url, body, token).await? {
             Reply::RetrySafe(after, _) if attempt < attempts => {
                 tokio::time::sleep(Duration::from_secs(after.clamp(1, 5))).await;
                 attempt += 1;

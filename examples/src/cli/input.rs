@@ -1,50 +1,98 @@
-//! What the user hands over on standard input: the secret for `share`, the
-//! link for `open`. On a terminal both are typed at a prompt that does not
-//! echo; either way they are held in memory that is wiped when dropped.
+//! What the user hands over on standard input or in files: the secret for
+//! `share`, the link for `open`, the receipt link for `status` and `burn`,
+//! a file to share. On a terminal the secret and the links are typed at a
+//! prompt that does not echo; either way they are held in memory that is
+//! wiped when dropped.
 
 use std::io::{BufRead, IsTerminal, Read};
+use std::path::Path;
 
 use oneshot_core::Zeroizing;
 
 use super::{CliError, exit};
 
-/// The largest secret read from standard input (the server usually allows less).
+/// The largest secret read from standard input when the server does not
+/// say its own limit.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
-/// The longest line read as a link (a link is a URL and a 43-character key).
+/// The longest line read as a link (a link is a URL and a fragment of at
+/// most 66 characters).
 pub const MAX_LINK_BYTES: usize = 8 * 1024;
 
-/// Reads the secret: all of standard input, or a hidden prompt on a terminal.
-pub(crate) fn read_secret() -> Result<Zeroizing<Vec<u8>>, CliError> {
+/// A secret over `max` bytes, in the words of the server's `413` code.
+fn too_large(what: &str, max: usize) -> CliError {
+    CliError::usage(format!(
+        "{what} is larger than the server's limit of {max} bytes (too_large)"
+    ))
+}
+
+/// Reads the secret: all of standard input (at most `max` bytes), or a
+/// hidden prompt on a terminal.
+pub(crate) fn read_secret(max: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        let typed = rpassword::prompt_password("Secret (input hidden): ")
-            .map_err(|e| CliError::new(exit::IO, format!("cannot read the secret: {e}")))?;
-        return Ok(Zeroizing::new(typed.into_bytes()));
+        let typed = Zeroizing::new(
+            rpassword::prompt_password("Secret (input hidden): ")
+                .map_err(|e| CliError::new(exit::IO, format!("cannot read the secret: {e}")))?,
+        );
+        return Ok(Zeroizing::new(typed.as_bytes().to_vec()));
     }
     let mut buf = Zeroizing::new(Vec::new());
     stdin
         .lock()
-        .take(MAX_INPUT_BYTES as u64 + 1)
+        .take(max as u64 + 1)
         .read_to_end(&mut buf)
         .map_err(|e| CliError::new(exit::IO, format!("cannot read standard input: {e}")))?;
-    if buf.len() > MAX_INPUT_BYTES {
-        return Err(CliError::usage(format!(
-            "the secret is larger than {MAX_INPUT_BYTES} bytes"
-        )));
+    if buf.len() > max {
+        return Err(too_large("the secret", max));
     }
     Ok(buf)
 }
 
-/// Reads the link (or bare key) for `open`: the first line of standard
-/// input, trimmed, or a hidden prompt on a terminal. The rest of the input
-/// is left unread.
-pub(crate) fn read_link() -> Result<Zeroizing<String>, CliError> {
+/// Reads a file to share, of at most `max` bytes: its size is checked
+/// before it is read, and again while reading (it may grow).
+pub(crate) fn read_file(path: &Path, max: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    let io = |e: std::io::Error| {
+        CliError::new(
+            exit::IO,
+            format!("cannot read the file {}: {e}", path.display()),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(CliError::new(
+            exit::IO,
+            format!("cannot share {}: it is not a regular file", path.display()),
+        ));
+    }
+    if meta.len() > max as u64 {
+        return Err(too_large("the file", max));
+    }
+    // The buffer never reallocates if the size holds (no unwiped copies).
+    let mut buf = Zeroizing::new(Vec::with_capacity(
+        usize::try_from(meta.len()).unwrap_or(0).saturating_add(1),
+    ));
+    file.take(max as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(io)?;
+    if buf.len() > max {
+        return Err(too_large("the file", max));
+    }
+    Ok(buf)
+}
+
+/// Reads a link for `what` (`"Link or key"`, `"Receipt link"`): the first
+/// line of standard input, trimmed, or a hidden prompt on a terminal. The
+/// rest of the input is left unread.
+pub(crate) fn read_link(what: &str) -> Result<Zeroizing<String>, CliError> {
     let stdin = std::io::stdin();
     let line = if stdin.is_terminal() {
-        let typed = rpassword::prompt_password("Link or key (input hidden): ")
-            .map_err(|e| CliError::new(exit::IO, format!("cannot read the link: {e}")))?;
-        Zeroizing::new(typed.into_bytes())
+        let typed = Zeroizing::new(
+            rpassword::prompt_password(format!("{what} (input hidden): "))
+                .map_err(|e| CliError::new(exit::IO, format!("cannot read the link: {e}")))?,
+        );
+        Zeroizing::new(typed.as_bytes().to_vec())
     } else {
         let mut line = Zeroizing::new(Vec::new());
         stdin
@@ -59,13 +107,33 @@ pub(crate) fn read_link() -> Result<Zeroizing<String>, CliError> {
         }
         line
     };
-    let text = std::str::from_utf8(&line)
-        .map_err(|_| CliError::usage("malformed link: standard input is not text"))?
+    text_link(&line, "standard input")
+}
+
+/// Reads a link from the first line of a file (a receipt file).
+pub(crate) fn read_link_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_LINK_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| CliError::new(exit::IO, format!("cannot read {}: {e}", path.display())))?;
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    if first.len() > MAX_LINK_BYTES {
+        return Err(CliError::usage(format!(
+            "malformed link: the first line of {} is longer than {MAX_LINK_BYTES} bytes",
+            path.display()
+        )));
+    }
+    text_link(first, &path.display().to_string())
+}
+
+fn text_link(line: &[u8], source: &str) -> Result<Zeroizing<String>, CliError> {
+    let text = std::str::from_utf8(line)
+        .map_err(|_| CliError::usage(format!("malformed link: {source} is not text")))?
         .trim();
     if text.is_empty() {
-        return Err(CliError::usage(
-            "no link given: pass it as an argument or on standard input",
-        ));
+        return Err(CliError::usage(format!(
+            "no link given: pass it as an argument, or in {source}"
+        )));
     }
     Ok(Zeroizing::new(text.to_owned()))
 }

@@ -7,43 +7,85 @@
 //! | --- | --- |
 //! | `GET /` | the create page |
 //! | `GET /s` | the reveal page (the key travels in the fragment, `/s#<key>`) |
-//! | `GET /static/{style.css, format.js, common.js, create.js, reveal.js, favicon.svg}` | the page's files, embedded in the binary |
-//! | `POST /api/v1/secrets` | [`CreateRequest`](crate::wire::v1::CreateRequest) → `201` [`CreateResponse`](crate::wire::v1::CreateResponse) |
-//! | `POST /api/v1/secrets/take` | [`TakeRequest`](crate::wire::v1::TakeRequest) → `200` [`TakeResponse`](crate::wire::v1::TakeResponse) |
-//! | `GET /api/v1/config` | `200` [`ConfigResponse`](crate::wire::v1::ConfigResponse) |
+//! | `GET /r` | the receipt page (the receipt travels in the fragment, `/r#<receipt>`) |
+//! | `GET /static/{style.css, format.js, format2.js, common.js, create.js, reveal.js, receipt.js, favicon.svg}` | the page's files, embedded in the binary |
+//! | `POST /api/v1/secrets` | v1 [`CreateRequest`](crate::wire::v1::CreateRequest) → `201` [`CreateResponse`](crate::wire::v1::CreateResponse) |
+//! | `POST /api/v1/secrets/take` | v1 [`TakeRequest`](crate::wire::v1::TakeRequest) → `200` [`TakeResponse`](crate::wire::v1::TakeResponse) |
+//! | `GET /api/v1/config` | `200` [`ConfigResponse`](crate::wire::v1::ConfigResponse), for both versions |
+//! | `POST /api/v2/secrets` | v2 [`CreateRequest`](crate::wire::v2::CreateRequest) → `201` [`CreateResponse`](crate::wire::v2::CreateResponse) |
+//! | `POST /api/v2/secrets/take` | v2 [`TakeRequest`](crate::wire::v2::TakeRequest) → `200` [`TakeResponse`](crate::wire::v2::TakeResponse) |
+//! | `POST /api/v2/receipts` | [`ReceiptRequest`](crate::wire::v2::ReceiptRequest) → `200` [`ReceiptResponse`](crate::wire::v2::ReceiptResponse) |
+//! | `POST /api/v2/receipts/burn` | [`BurnRequest`](crate::wire::v2::BurnRequest) → `200` [`ReceiptResponse`](crate::wire::v2::ReceiptResponse) |
 //!
 //! The bodies are the types of [`crate::wire`]. `ttl_secs` may be left out
-//! (or `null`) for the policy's default; `expires_at` is in seconds since the
-//! Unix epoch. Requests must be `Content-Type: application/json`, with no
-//! other fields.
+//! (or `null`) for the policy's default; times (`expires_at`, `read_at`,
+//! `burned_at`) are in seconds since the Unix epoch. Requests must be
+//! `Content-Type: application/json`, with no other fields. A create takes
+//! only envelopes of its version: a v2 envelope sent to `/api/v1/secrets`
+//! (or a v1 one to `/api/v2/secrets`) is `400 invalid_envelope`.
 //!
-//! With a create token ([`App::with_create_token`]), creating needs
-//! `Authorization: Bearer <token>`; without it, or with another, the answer
-//! is `401 unauthorized` with `WWW-Authenticate: Bearer`. Taking never needs
-//! a token: the reader has the link.
+//! Version 2 adds, on a create, an optional `passphrase_verifier` (a take
+//! must then show the matching `passphrase_proof`; after the policy's
+//! attempts of wrong ones the secret is destroyed) and an optional
+//! `receipt_verifier` (its sender can then read the receipt, `{"state":
+//! "pending" | "read" | "burned" | "expired", "expires_at", "read_at"?,
+//! "burned_at"?, "reason"?: "sender" | "passphrase_attempts",
+//! "failed_attempts"}`, and burn the secret while it is unread). The
+//! receipt is kept for the policy's retention past the secret's expiry.
+//!
+//! With a create token ([`App::with_create_token`]), creating (in either
+//! version) needs `Authorization: Bearer <token>`; without it, or with
+//! another, the answer is `401 unauthorized` with `WWW-Authenticate:
+//! Bearer`. Taking never needs a token (the reader has the link), and nor
+//! do receipts and burns (the sender has the receipt link).
 //!
 //! # Errors
 //!
 //! Every error is JSON, an [`ErrorBody`](crate::wire::ErrorBody)
 //! `{"error": code, "message": text}`, with the codes of
-//! [`error_codes`](crate::wire::error_codes): `400` for malformed input (`invalid_json`,
-//! `invalid_request`, `invalid_id`, `invalid_envelope`, `invalid_claim`,
-//! `invalid_ttl`), `413 too_large`, `415 unsupported_media_type`, `404
-//! not_found` (for a take: never existed, expired and already read look the
-//! same), `405 method_not_allowed`, `409 already_exists`, `401 unauthorized`,
-//! `408 timeout` (the body did not arrive within
-//! [`Limits::body_read_timeout`]; the connection is closed). Past
-//! [`Limits::max_in_flight`] requests the answer is `503 busy` with
-//! `"retry": true` and `Retry-After` (nothing happened). A store failure is
-//! `503` with `"retry"`: `unavailable` or `store_full` with `"retry": true`
-//! and `Retry-After` (nothing happened, repeat it), `indeterminate` with
-//! `"retry": false` (the operation may have run; never repeat a take).
+//! [`error_codes`](crate::wire::error_codes):
+//!
+//! - `400` for malformed input: `invalid_json`, `invalid_request` (not an
+//!   object, a missing or unknown field), `invalid_id`, `invalid_envelope`
+//!   (also an envelope of the other version), `invalid_claim`,
+//!   `invalid_ttl`, `invalid_passphrase_verifier`, `invalid_receipt_verifier`,
+//!   `invalid_passphrase_proof`, `invalid_receipt_claim`; and
+//!   `passphrase_required`: a v2 take without the proof its secret needs
+//!   (nothing was counted);
+//! - `401 unauthorized` (see above);
+//! - `403 wrong_passphrase`, with `"attempts_left": n`
+//!   ([`WrongPassphrase`](crate::wire::v2::WrongPassphrase)): the secret is
+//!   untouched, unless `n` is 0: that was the last attempt allowed and it
+//!   is destroyed;
+//! - `404 not_found`: for a take, never existed, expired and already read
+//!   look the same; for a receipt or a burn, an unknown id, a wrong claim
+//!   and a receipt kept no longer look the same; also an unknown path;
+//! - `405 method_not_allowed`;
+//! - `408 timeout`: the body did not arrive within
+//!   [`Limits::body_read_timeout`]; the connection is closed;
+//! - `409 already_exists` to a create (spent ids stay taken); to a burn,
+//!   `already_read`, `already_burned` or `expired` with the receipt's
+//!   fields beside the code ([`BurnRefused`](crate::wire::v2::BurnRefused)):
+//!   nothing changed;
+//! - `413 too_large`: a create body over [`App::body_limit`] (refused
+//!   before it is read in full), any other body over
+//!   [`SMALL_BODY_LIMIT`](crate::wire::SMALL_BODY_LIMIT), or an envelope
+//!   larger than any secret within the policy seals to;
+//! - `415 unsupported_media_type`;
+//! - `503` with `"retry"`: `busy` past [`Limits::max_in_flight`] requests
+//!   (with `Retry-After`; nothing happened); a store failure is
+//!   `unavailable` or `store_full` with `"retry": true` and `Retry-After`
+//!   (nothing happened, repeat it), or `indeterminate` with `"retry":
+//!   false` (the operation may have run: never repeat a take or a burn
+//!   blindly). Reading a receipt changes nothing, so any store failure on
+//!   it is `unavailable` with `"retry": true`;
+//! - `500 internal`: a bug, never the answer to bad input.
 //!
 //! Every response carries a strict Content-Security-Policy (own scripts and
 //! styles only, nothing inline, no framing), `Referrer-Policy: no-referrer`,
 //! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
 //! `X-Frame-Options: DENY`. Logs name routes, statuses and ids, never a key,
-//! claim or envelope.
+//! claim, passphrase proof, receipt claim or envelope.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -143,9 +185,10 @@ impl App {
         self
     }
 
-    /// The same, but `POST /api/v1/secrets` requires
-    /// `Authorization: Bearer <token>` (`401 unauthorized` otherwise). Taking
-    /// a secret never needs it: the reader has the link, not a token.
+    /// The same, but creating (`POST /api/v1/secrets` and `POST
+    /// /api/v2/secrets`) requires `Authorization: Bearer <token>` (`401
+    /// unauthorized` otherwise). Taking a secret never needs it (the reader
+    /// has the link, not a token), nor do receipts and burns.
     #[must_use]
     pub fn with_create_token(mut self, token: CreateToken) -> Self {
         self.create_token = Some(token);
@@ -167,7 +210,10 @@ impl App {
         self.create_token.is_some()
     }
 
-    /// The largest request body accepted, in bytes (larger ones get `413`).
+    /// The largest create request body accepted, in bytes (larger ones get
+    /// `413`, before they are read in full): the base64url of the largest
+    /// envelope the policy allows, and room for the other fields. Other
+    /// requests have [`SMALL_BODY_LIMIT`](crate::wire::SMALL_BODY_LIMIT).
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
@@ -181,6 +227,7 @@ impl App {
         api::routes()
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
+            .route("/r", get(assets::receipt_page))
             .route("/static/{file}", get(assets::static_file))
             .route("/favicon.ico", get(assets::favicon))
             .fallback(api::not_found)
@@ -202,7 +249,8 @@ fn permits(n: usize) -> usize {
 }
 
 /// The longest JSON body a valid create request can have under `policy`: the
-/// base64url of the largest envelope plus room for the other fields.
+/// base64url of the largest envelope plus room for the other fields (the
+/// id, the lifetime and two verifiers take under 300 bytes).
 fn request_body_limit(policy: &Policy) -> usize {
     policy
         .max_envelope_bytes()

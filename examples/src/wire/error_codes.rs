@@ -8,7 +8,8 @@ pub const INVALID_JSON: &str = "invalid_json";
 pub const INVALID_REQUEST: &str = "invalid_request";
 /// 400: `id` is not 32 lowercase hex characters.
 pub const INVALID_ID: &str = "invalid_id";
-/// 400: `envelope` is not base64url, or not a v1 envelope.
+/// 400: `envelope` is not base64url, or not an envelope of the endpoint's
+/// version (v1 on `/api/v1/secrets`, v2 on `/api/v2/secrets`).
 pub const INVALID_ENVELOPE: &str = "invalid_envelope";
 /// 400: `claim` is not 43 base64url characters.
 pub const INVALID_CLAIM: &str = "invalid_claim";
@@ -21,9 +22,11 @@ pub const UNAUTHORIZED: &str = "unauthorized";
 pub const TIMEOUT: &str = "timeout";
 /// 413: the request or the envelope is larger than the policy allows.
 pub const TOO_LARGE: &str = "too_large";
-/// 409: a secret with this id exists.
+/// 409 to a create: a secret with this id exists (or existed: a spent id
+/// stays taken).
 pub const ALREADY_EXISTS: &str = "already_exists";
-/// 404: no such secret (never created, expired or already read), or no such page.
+/// 404: no such secret (never created, expired or already read), no such
+/// receipt (or a wrong receipt claim: they look the same), or no such page.
 pub const NOT_FOUND: &str = "not_found";
 /// 405: the path exists but not for this method.
 pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
@@ -38,3 +41,24 @@ pub const BUSY: &str = "busy";
 pub const INDETERMINATE: &str = "indeterminate";
 /// 500: a bug; never the answer to bad input.
 pub const INTERNAL: &str = "internal";
+/// 400: `passphrase_verifier` is not 43 base64url characters.
+pub const INVALID_PASSPHRASE_VERIFIER: &str = "invalid_passphrase_verifier";
+/// 400: `receipt_verifier` is not 43 base64url characters.
+pub const INVALID_RECEIPT_VERIFIER: &str = "invalid_receipt_verifier";
+/// 400: `passphrase_proof` is not 43 base64url characters.
+pub const INVALID_PASSPHRASE_PROOF: &str = "invalid_passphrase_proof";
+/// 400: `receipt_claim` is not 43 base64url characters.
+pub const INVALID_RECEIPT_CLAIM: &str = "invalid_receipt_claim";
+/// 400: the secret has a passphrase and the take sent no `passphrase_proof`.
+/// Nothing was counted and nothing changed.
+pub const PASSPHRASE_REQUIRED: &str = "passphrase_required";
+/// 403, with `attempts_left`: the passphrase proof was wrong. The secret is
+/// still there unless `attempts_left` is 0: then it was just destroyed.
+pub const WRONG_PASSPHRASE: &str = "wrong_passphrase";
+/// 409 to a burn, with the receipt's fields: the secret was already read.
+pub const ALREADY_READ: &str = "already_read";
+/// 409 to a burn, with the receipt's fields: the secret was already burned
+/// (by its sender, or by wrong passphrases).
+pub const ALREADY_BURNED: &str = "already_burned";
+/// 409 to a burn, with the receipt's fields: the secret expired unread.
+pub const EXPIRED: &str = "expired";

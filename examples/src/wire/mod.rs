@@ -14,17 +14,24 @@
 //! because some of them come from no versioned handler at all: the fallback
 //! for unknown paths, load shedding, the framework's own rejections.
 //!
-//! The bodies and paths of one API version live in its module, [`v1`]. A later
-//! version gets a sibling module whose types may reuse the names
+//! The bodies and paths of one API version live in its module: [`v1`] for
+//! format v1 envelopes (and the config, which both versions share), [`v2`]
+//! for format v2 (passphrases, files, receipts). Their types reuse the names
 //! (`v2::CreateRequest`, `v2::TakeRequest`) with other fields, and `v1` stays
 //! as it is for the clients that speak it.
 
 pub mod error_codes;
 pub mod v1;
+pub mod v2;
 
 use serde::{Deserialize, Serialize};
 
 /// The JSON body of every error response: `{"error", "message", "retry"?}`.
+///
+/// Some errors carry more fields beside these (a wrong passphrase its
+/// `attempts_left`, a refused burn the receipt): see
+/// [`v2::WrongPassphrase`] and [`v2::BurnRefused`]. This type reads the
+/// common part of any of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// A stable, machine-readable code (see [`error_codes`]).
@@ -35,6 +42,12 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<bool>,
 }
+
+/// The largest body of any request but a create, in bytes (a take, a
+/// receipt, a burn: a few short fields). A larger one is answered `413
+/// too_large`. Creates have the limit of
+/// [`v1::ConfigResponse::max_body_bytes`].
+pub const SMALL_BODY_LIMIT: usize = 8 * 1024;
 
 /// A field of a request body: its name in the JSON and the error code the
 /// server answers when the field holds a value of the wrong type or form.

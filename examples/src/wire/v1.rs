@@ -27,7 +27,8 @@ pub const CONFIG_PATH: &str = "/api/v1/config";
 pub struct CreateRequest {
     /// The secret's id, 32 lowercase hex characters.
     pub id: String,
-    /// The v1 envelope, base64url without padding.
+    /// The v1 envelope, base64url without padding (a v2 envelope goes to
+    /// [`super::v2::CREATE_PATH`]).
     pub envelope: String,
     /// How long to keep it unread, in seconds; absent (or `null`) for the
     /// server's default.
@@ -110,19 +111,33 @@ pub struct TakeResponse {
 }
 
 /// `200` to `GET /api/v1/config`: the server's limits, for clients that
-/// check a secret before sending it.
+/// check a secret before sending it. It serves both API versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigResponse {
     /// Whether creating needs `Authorization: Bearer <token>`.
     pub create_requires_token: bool,
-    /// The largest secret accepted, in bytes (before encryption).
+    /// The largest secret accepted, in bytes (before encryption): a text, or
+    /// a file's contents.
     pub max_bytes: u64,
+    /// The largest request body read to create a secret, in bytes (the JSON
+    /// with the base64url envelope); a larger one is answered `413
+    /// too_large` before it is read in full. Other requests are smaller
+    /// still ([`super::SMALL_BODY_LIMIT`]).
+    pub max_body_bytes: u64,
+    /// The largest envelope accepted, in bytes: the longest that a secret
+    /// of `max_bytes` seals to, in either format version, a file with the
+    /// longest name and media type included.
+    pub max_envelope_bytes: u64,
     /// The shortest lifetime accepted, in seconds.
     pub min_ttl_secs: u64,
     /// The longest lifetime accepted, in seconds.
     pub max_ttl_secs: u64,
     /// The lifetime of a secret created without `ttl_secs`, in seconds.
     pub default_ttl_secs: u64,
+    /// Wrong passphrases a v2 secret survives: the last of them destroys it.
+    pub passphrase_attempts: u32,
+    /// How long a receipt stays readable past its secret's expiry, in seconds.
+    pub receipt_retention_secs: u64,
 }
 
 #[cfg(test)]
@@ -222,6 +237,10 @@ mod tests {
             min_ttl_secs: 2,
             max_ttl_secs: 3,
             default_ttl_secs: 4,
+            max_body_bytes: 5,
+            max_envelope_bytes: 6,
+            passphrase_attempts: 7,
+            receipt_retention_secs: 8,
         };
         assert_eq!(
             serde_json::to_value(&config).unwrap(),
@@ -231,6 +250,10 @@ mod tests {
                 "min_ttl_secs": 2,
                 "max_ttl_secs": 3,
                 "default_ttl_secs": 4,
+                "max_body_bytes": 5,
+                "max_envelope_bytes": 6,
+                "passphrase_attempts": 7,
+                "receipt_retention_secs": 8,
             })
         );
     }

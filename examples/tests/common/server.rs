@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use oneshot_core::{Policy, SecretId, SecretStore, StoreError};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::{PassphraseProof, Policy, ReceiptClaim, SecretId, SecretStore, StoreError};
 use oneshot_examples::server::{App, DynStore, serve};
 use oneshot_memory::MemoryStore;
 
@@ -14,18 +15,22 @@ use oneshot_memory::MemoryStore;
 pub(crate) struct TestServer {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub(crate) base: String,
-    /// How many puts and takes reached the store.
+    /// How many calls of each kind reached the store.
     pub(crate) counts: Arc<Counts>,
-    memory: Option<MemoryStore>,
+    /// Read by `library.rs`, for the tests that include it.
+    pub(super) memory: Option<MemoryStore>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
-/// How many puts and takes reached the store.
+/// How many calls of each kind reached the store.
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
     puts: AtomicUsize,
     takes: AtomicUsize,
+    /// Read by `receipts.rs`, for the tests that include it.
+    pub(super) receipts: AtomicUsize,
+    pub(super) burns: AtomicUsize,
 }
 
 impl Counts {
@@ -78,13 +83,11 @@ impl TestServer {
         }
     }
 
-    /// Entries in the in-memory store (panics for other stores).
+    /// Secrets that still hold an envelope in the in-memory store (panics
+    /// for other stores): not the spent ids and kept receipts beside them.
     pub(crate) fn entries(&self) -> usize {
-        self.memory
-            .as_ref()
-            .expect("an in-memory server")
-            .stats()
-            .entries
+        let memory = self.memory.as_ref().expect("an in-memory server");
+        memory.stats().live
     }
 
     /// Stops accepting and waits (bounded) for the server task to end.
@@ -124,13 +127,36 @@ impl SecretStore for CountingStore {
         id: &SecretId,
         envelope: &[u8],
         ttl: Duration,
+        guards: &Guards,
     ) -> Result<(), StoreError> {
         self.counts.puts.fetch_add(1, Ordering::SeqCst);
-        self.inner.put_with_ttl(id, envelope, ttl).await
+        self.inner.put_with_ttl(id, envelope, ttl, guards).await
     }
 
-    async fn take(&self, id: &SecretId) -> Result<Option<Vec<u8>>, StoreError> {
+    async fn take(
+        &self,
+        id: &SecretId,
+        proof: Option<&PassphraseProof>,
+    ) -> Result<TakeOutcome, StoreError> {
         self.counts.takes.fetch_add(1, Ordering::SeqCst);
-        self.inner.take(id).await
+        self.inner.take(id, proof).await
+    }
+
+    async fn receipt(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<Receipt>, StoreError> {
+        self.counts.receipts.fetch_add(1, Ordering::SeqCst);
+        self.inner.receipt(id, claim).await
+    }
+
+    async fn burn(
+        &self,
+        id: &SecretId,
+        claim: &ReceiptClaim,
+    ) -> Result<Option<BurnOutcome>, StoreError> {
+        self.counts.burns.fetch_add(1, Ordering::SeqCst);
+        self.inner.burn(id, claim).await
     }
 }

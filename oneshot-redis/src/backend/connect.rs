@@ -19,7 +19,7 @@ pub(crate) enum Nodes {
 /// What [`connect`] made.
 pub(crate) struct Connected {
     pub(crate) nodes: Nodes,
-    /// [`TakeMode::GetDel`] or [`TakeMode::Script`], never `Auto`.
+    /// [`TakeMode::Command`] or [`TakeMode::Script`], never `Auto`.
     pub(crate) take_mode: TakeMode,
 }
 
@@ -113,7 +113,7 @@ async fn connect_cluster(
             target: target(),
             source,
         })?;
-    // Auto: GETDEL only if every primary has it.
+    // Auto: the native command only if every primary has it.
     let version = if config.take_mode == TakeMode::Auto {
         lowest_primary_version(&cluster).await.or(version)
     } else {
@@ -183,11 +183,11 @@ fn resolve_take_mode(
 ) -> Result<TakeMode, ConnectError> {
     match mode {
         TakeMode::Auto => match version {
-            Some(v) if v >= RedisVersion::GETDEL => Ok(TakeMode::GetDel),
+            Some(v) if v >= RedisVersion::SET_GET => Ok(TakeMode::Command),
             Some(_) => Ok(TakeMode::Script),
             None => Err(ConnectError::Version(redis::RedisError::from((
                 redis::ErrorKind::Client,
-                "TakeMode::Auto needs INFO server; choose TakeMode::GetDel or TakeMode::Script",
+                "TakeMode::Auto needs INFO server; choose TakeMode::Command or TakeMode::Script",
             )))),
         },
         explicit => Ok(explicit),

@@ -44,7 +44,7 @@ struct DeadlineExceeded(Duration);
 
 impl Backend {
     /// Connects as `config` says; also returns the take mode resolved on the
-    /// way ([`TakeMode::GetDel`] or [`TakeMode::Script`], never `Auto`).
+    /// way ([`TakeMode::Command`] or [`TakeMode::Script`], never `Auto`).
     pub(crate) async fn connect(config: &RedisConfig) -> Result<(Self, TakeMode), ConnectError> {
         let connected = connect::connect(config).await?;
         let target = match &config.target {
@@ -96,7 +96,17 @@ impl Backend {
     /// Sends `cmd` once (cluster: plus bounded retries on replies proving it
     /// did not run) and maps failures by whether it may have run.
     pub(crate) async fn run(&self, cmd: &Cmd) -> Result<Value, StoreError> {
-        let deadline = self.deadline();
+        self.run_until(cmd, self.deadline()).await
+    }
+
+    /// [`Self::run`] with a deadline the caller chose: one operation that
+    /// takes several steps (a command refused without running, then a
+    /// script) keeps within one call's budget.
+    pub(crate) async fn run_until(
+        &self,
+        cmd: &Cmd,
+        deadline: Instant,
+    ) -> Result<Value, StoreError> {
         let result = match &self.nodes {
             Nodes::Single(node) => node.query(cmd, deadline).await,
             Nodes::Cluster(cluster) => cluster.query(cmd, deadline).await,

@@ -66,13 +66,18 @@ pub async fn cluster_store(cluster: &RedisCluster) -> RedisStore {
 }
 
 // ---------------------------------------------------------------------------
-// Load: 32 tasks doing put/take in a bounded loop while a fault happens.
+// Load: 32 tasks putting and taking in a bounded loop while a fault happens,
+// plain and guarded secrets in turn.
 // ---------------------------------------------------------------------------
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use oneshot_core::testkit::{random_id, value_for};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, ReceiptState, TakeOutcome};
+use oneshot_core::testkit::{
+    passphrase_guard, random_id, random_proof, random_receipt_claim, value_for,
+};
 use oneshot_core::{SecretId, SecretStore, StoreError};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -81,13 +86,28 @@ pub const TASKS: usize = 32;
 /// A hard cap on any load loop, whatever the test's own schedule says.
 pub const LOAD_CAP: Duration = Duration::from_secs(30);
 const MAX_ITERATIONS: usize = 200_000;
+/// Wrong passphrases a guarded secret of the load allows.
+pub const ATTEMPTS: u32 = 3;
 
 /// What one call gave, by kind (the value itself is checked in the task).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
+    /// A put that stored.
     Ok,
+    /// A take that returned the envelope.
     Some,
+    /// Nothing there: a take's `NotFound`, a receipt's or a burn's `None`.
     None,
+    /// A take's `WrongPassphrase`.
+    Wrong(u32),
+    /// A take's `PassphraseRequired`.
+    Required,
+    /// A burn that burned.
+    Burned,
+    /// A burn that was refused.
+    Refused,
+    /// A receipt that was found.
+    Receipt,
     Unavailable,
     Indeterminate,
     /// Anything else: a failure of the test.
@@ -98,6 +118,17 @@ impl Outcome {
     pub fn of_put(result: &Result<(), StoreError>) -> Self {
         match result {
             Ok(()) => Self::Ok,
+            Err(e) => Self::of_error(e),
+        }
+    }
+
+    pub fn of_take(result: &Result<TakeOutcome, StoreError>) -> Self {
+        match result {
+            Ok(TakeOutcome::Taken(_)) => Self::Some,
+            Ok(TakeOutcome::NotFound) => Self::None,
+            Ok(TakeOutcome::PassphraseRequired) => Self::Required,
+            Ok(TakeOutcome::WrongPassphrase { attempts_left }) => Self::Wrong(*attempts_left),
+            Ok(_) => Self::Other("unknown take outcome"),
             Err(e) => Self::of_error(e),
         }
     }
@@ -115,7 +146,10 @@ impl Outcome {
     }
 
     pub fn is_error(self) -> bool {
-        !matches!(self, Self::Ok | Self::Some | Self::None)
+        matches!(
+            self,
+            Self::Unavailable | Self::Indeterminate | Self::Other(_)
+        )
     }
 }
 
@@ -128,16 +162,31 @@ pub struct Call {
     pub outcome: Outcome,
 }
 
-/// One iteration: put an id, then race two takes of it.
+/// Which kind of secret an iteration used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Put, then two racing takes.
+    Plain,
+    /// Put with a passphrase and a receipt; one wrong-proof take; two
+    /// right-proof takes racing a burn; a receipt.
+    Guarded,
+}
+
+/// One iteration with one fresh id.
 #[derive(Clone, Debug)]
 pub struct Iteration {
     pub id: SecretId,
-    /// The fault epoch (see [`Load::next_epoch`]) before the put and after the takes.
+    pub kind: Kind,
+    /// The fault epoch (see [`Load::next_epoch`]) before the put and after the last call.
     pub epoch_before: u64,
     pub epoch_after: u64,
     pub calls: Vec<Call>,
     /// A take returned bytes other than the ones put.
     pub wrong_value: bool,
+    /// What the burn said, if it answered with a receipt.
+    pub burn_receipt: Option<Receipt>,
+    /// What the last call, a receipt, found.
+    pub receipt: Option<Receipt>,
 }
 
 impl Iteration {
@@ -145,12 +194,38 @@ impl Iteration {
         self.calls[0].outcome
     }
 
+    fn outcomes(&self, op: &'static str) -> impl Iterator<Item = Outcome> + '_ {
+        self.calls
+            .iter()
+            .filter(move |c| c.op == op)
+            .map(|c| c.outcome)
+    }
+
+    /// The takes with the right proof (or, for a plain secret, without one).
     pub fn takes(&self) -> impl Iterator<Item = Outcome> + '_ {
-        self.calls[1..].iter().map(|c| c.outcome)
+        self.outcomes("take")
     }
 
     pub fn delivered(&self) -> usize {
         self.takes().filter(|o| *o == Outcome::Some).count()
+    }
+
+    /// Takes that delivered and burns that burned: at most one, ever.
+    pub fn winners(&self) -> usize {
+        self.delivered()
+            + self
+                .outcomes("burn")
+                .filter(|o| *o == Outcome::Burned)
+                .count()
+    }
+
+    pub fn wrong_take(&self) -> Option<Outcome> {
+        self.outcomes("wrong take").next()
+    }
+
+    /// Whether every call after the put answered (no error).
+    pub fn all_answered(&self) -> bool {
+        self.calls.iter().all(|c| !c.outcome.is_error())
     }
 }
 
@@ -162,7 +237,8 @@ pub struct Load {
 }
 
 impl Load {
-    /// Starts `TASKS` tasks; task `i` makes its ids with `ids(i)`.
+    /// Starts `TASKS` tasks; task `i` makes its ids with `ids(i)`. Each task
+    /// alternates plain and guarded iterations.
     pub fn start<S, F>(store: S, ids: F) -> Self
     where
         S: SecretStore + Clone,
@@ -182,7 +258,12 @@ impl Load {
                         && log.len() < MAX_ITERATIONS
                         && start.elapsed() < LOAD_CAP
                     {
-                        let iteration = one_iteration(&store, ids(task), start, &epoch).await;
+                        let kind = if (log.len() + task) % 2 == 0 {
+                            Kind::Plain
+                        } else {
+                            Kind::Guarded
+                        };
+                        let iteration = one_iteration(&store, ids(task), kind, start, &epoch).await;
                         let failed = iteration.calls.iter().any(|c| c.outcome.is_error());
                         log.push(iteration);
                         if failed {
@@ -218,76 +299,139 @@ impl Load {
     }
 }
 
+/// Times one call.
+async fn timed<T>(start: Instant, call: impl Future<Output = T>) -> (Duration, Duration, T) {
+    let began = Instant::now();
+    let result = call.await;
+    (began - start, began.elapsed(), result)
+}
+
 async fn one_iteration<S: SecretStore>(
     store: &S,
     id: SecretId,
+    kind: Kind,
     start: Instant,
     epoch: &AtomicU64,
 ) -> Iteration {
     let value = value_for(&id, 64);
+    let (proof, claim) = (random_proof(), random_receipt_claim());
+    let guards = match kind {
+        Kind::Plain => Guards::NONE,
+        Kind::Guarded => passphrase_guard(&proof, ATTEMPTS)
+            .with_receipt(claim.verifier(), Duration::from_secs(60)),
+    };
     let epoch_before = epoch.load(Ordering::SeqCst);
-    let began = Instant::now();
-    let put = store
-        .put_with_ttl(&id, &value, Duration::from_secs(120))
-        .await;
-    let mut calls = vec![Call {
-        op: "put",
-        started: began - start,
-        took: began.elapsed(),
-        outcome: Outcome::of_put(&put),
-    }];
-    let mut wrong_value = false;
+    let mut calls = Vec::new();
+    let mut record = |op, (started, took, outcome): (Duration, Duration, Outcome)| {
+        calls.push(Call {
+            op,
+            started,
+            took,
+            outcome,
+        });
+    };
+    let (started, took, put) = timed(
+        start,
+        store.put_with_ttl(&id, &value, Duration::from_secs(120), &guards),
+    )
+    .await;
+    record("put", (started, took, Outcome::of_put(&put)));
+    let mut iteration = Iteration {
+        id,
+        kind,
+        epoch_before,
+        epoch_after: epoch_before,
+        calls: Vec::new(),
+        wrong_value: false,
+        burn_receipt: None,
+        receipt: None,
+    };
     if put.is_ok() {
-        let take = || async {
-            let began = Instant::now();
-            let result = store.take(&id).await;
-            (began, began.elapsed(), result)
+        let right = (kind == Kind::Guarded).then_some(&proof);
+        if kind == Kind::Guarded {
+            let wrong = random_proof();
+            let (started, took, taken) = timed(start, store.take(&id, Some(&wrong))).await;
+            iteration.wrong_value |= matches!(taken, Ok(TakeOutcome::Taken(_)));
+            record("wrong take", (started, took, Outcome::of_take(&taken)));
+        }
+        let take = || timed(start, store.take(&id, right));
+        let burn = async {
+            match kind {
+                Kind::Plain => None,
+                Kind::Guarded => Some(timed(start, store.burn(&id, &claim)).await),
+            }
         };
-        let (a, b) = tokio::join!(take(), take());
-        for (began, took, result) in [a, b] {
-            let outcome = match result {
-                Ok(Some(got)) => {
-                    wrong_value |= got != value;
-                    Outcome::Some
+        // Whichever is polled first is queued first: let the burn lead in
+        // half the iterations, so that both kinds of winner occur.
+        let takes = async { tokio::join!(take(), take()) };
+        let ((a, b), burned) = if id.as_bytes()[0].is_multiple_of(2) {
+            tokio::join!(takes, burn)
+        } else {
+            let (burned, takes) = tokio::join!(burn, takes);
+            (takes, burned)
+        };
+        for (started, took, result) in [a, b] {
+            if let Ok(TakeOutcome::Taken(got)) = &result {
+                iteration.wrong_value |= *got != value;
+            }
+            record("take", (started, took, Outcome::of_take(&result)));
+        }
+        if let Some((started, took, result)) = burned {
+            let outcome = match &result {
+                Ok(Some(BurnOutcome::Burned(r))) => {
+                    iteration.burn_receipt = Some(*r);
+                    Outcome::Burned
+                }
+                Ok(Some(BurnOutcome::Refused(r))) => {
+                    iteration.burn_receipt = Some(*r);
+                    Outcome::Refused
+                }
+                Ok(Some(_)) => Outcome::Other("unknown burn outcome"),
+                Ok(None) => Outcome::None,
+                Err(e) => Outcome::of_error(e),
+            };
+            record("burn", (started, took, outcome));
+            let (started, took, result) = timed(start, store.receipt(&id, &claim)).await;
+            let outcome = match &result {
+                Ok(Some(r)) => {
+                    iteration.receipt = Some(*r);
+                    Outcome::Receipt
                 }
                 Ok(None) => Outcome::None,
-                Err(e) => Outcome::of_error(&e),
+                Err(e) => Outcome::of_error(e),
             };
-            calls.push(Call {
-                op: "take",
-                started: began - start,
-                took,
-                outcome,
-            });
+            record("receipt", (started, took, outcome));
         }
     }
-    Iteration {
-        id,
-        epoch_before,
-        epoch_after: epoch.load(Ordering::SeqCst),
-        calls,
-        wrong_value,
-    }
+    iteration.calls = calls;
+    iteration.epoch_after = epoch.load(Ordering::SeqCst);
+    iteration
 }
 
 /// The checks every fault test makes, and a summary line for the log.
 ///
 /// - every call returned within `bound`;
 /// - errors are only `Unavailable` or `Indeterminate`;
-/// - no id delivered twice, no wrong bytes;
-/// - an id put and taken within one epoch (no fault in between) whose takes
-///   both returned is delivered exactly once, unless a take was
-///   `Indeterminate` (its GETDEL may have run and its reply been lost).
+/// - no id delivered twice (or delivered and burned), no wrong bytes, and a
+///   wrong proof never took anything;
+/// - counts never go wrong: a wrong proof that answered says `ATTEMPTS - 1`
+///   left, and a receipt counts exactly the wrong proofs that ran (1 if the
+///   wrong take answered, 0 if it was `Unavailable`);
+/// - a receipt tells the truth: `Read` if a take delivered, the burn's
+///   `Burned` if the burn burned, never `Pending` once a take or burn answered;
+/// - an id put and used within one epoch (no fault in between) whose calls
+///   all answered had exactly one winner (a take or the burn) and, if
+///   guarded, its receipt.
 pub fn check_invariants(name: &str, iterations: &[Iteration], bound: Duration) -> Summary {
     let mut summary = Summary::default();
-    let mut delivered: HashMap<SecretId, usize> = HashMap::new();
+    let mut winners: HashMap<SecretId, usize> = HashMap::new();
     for it in iterations {
         assert!(
             !it.wrong_value,
-            "{name}: id {} delivered wrong bytes",
+            "{name}: id {} delivered wrong bytes (or to a wrong proof)",
             it.id
         );
-        *delivered.entry(it.id).or_default() += it.delivered();
+        *winners.entry(it.id).or_default() += it.winners();
         for call in &it.calls {
             *summary.outcomes.entry((call.op, call.outcome)).or_default() += 1;
             summary.max_call = summary.max_call.max(call.took);
@@ -301,27 +445,33 @@ pub fn check_invariants(name: &str, iterations: &[Iteration], bound: Duration) -
                 call.outcome
             );
             assert!(
-                !matches!(call.outcome, Outcome::Other(_)),
-                "{name}: a {} at {:?} failed with {:?}; only Unavailable/Indeterminate are expected",
+                !matches!(call.outcome, Outcome::Other(_) | Outcome::Required),
+                "{name}: a {} at {:?} gave {:?}; only Unavailable/Indeterminate are expected \
+                 as failures: {it:?}",
                 call.op,
                 call.started,
                 call.outcome
             );
         }
-        let indeterminate = it.takes().any(|o| o == Outcome::Indeterminate);
-        let takes_answered = it
-            .takes()
-            .all(|o| matches!(o, Outcome::Some | Outcome::None));
-        if it.put() == Outcome::Ok && it.epoch_before == it.epoch_after && takes_answered {
-            assert_eq!(
-                it.delivered(),
-                1,
-                "{name}: id {} put and taken without a fault in between was delivered {} times",
-                it.id,
-                it.delivered()
-            );
+        if it.kind == Kind::Guarded {
+            check_guarded(name, it);
         }
-        if it.put() == Outcome::Ok && it.delivered() == 0 {
+        let indeterminate = it.calls[1..]
+            .iter()
+            .any(|c| c.outcome == Outcome::Indeterminate);
+        if it.put() == Outcome::Ok && it.epoch_before == it.epoch_after && it.all_answered() {
+            assert_eq!(
+                it.winners(),
+                1,
+                "{name}: id {} put and used without a fault in between had {} winners: {it:?}",
+                it.id,
+                it.winners()
+            );
+            if it.kind == Kind::Guarded {
+                assert!(it.receipt.is_some(), "{name}: no receipt: {it:?}");
+            }
+        }
+        if it.put() == Outcome::Ok && it.winners() == 0 {
             if indeterminate {
                 summary.lost_after_indeterminate += 1;
             } else {
@@ -329,10 +479,68 @@ pub fn check_invariants(name: &str, iterations: &[Iteration], bound: Duration) -
             }
         }
     }
-    let twice = delivered.values().filter(|n| **n > 1).count();
-    assert_eq!(twice, 0, "{name}: {twice} ids delivered more than once");
+    let twice = winners.values().filter(|n| **n > 1).count();
+    assert_eq!(
+        twice, 0,
+        "{name}: {twice} ids delivered (or delivered and burned) more than once"
+    );
     summary.iterations = iterations.len();
     summary
+}
+
+fn check_guarded(name: &str, it: &Iteration) {
+    let wrong = it.wrong_take();
+    if let Some(Outcome::Wrong(left)) = wrong {
+        assert_eq!(
+            left,
+            ATTEMPTS - 1,
+            "{name}: the first wrong proof left {left}: {it:?}"
+        );
+    }
+    assert!(
+        !matches!(wrong, Some(Outcome::Some)),
+        "{name}: a wrong proof took the secret: {it:?}"
+    );
+    let Some(receipt) = it.receipt else {
+        return;
+    };
+    // The receipt is from the server the put went to (a restarted, empty
+    // one has none): it saw every call that ran.
+    let expected_failed = match wrong {
+        Some(Outcome::Wrong(_)) => Some(1),
+        Some(Outcome::Unavailable) => Some(0),
+        _ => None,
+    };
+    assert!(
+        receipt.failed_attempts <= 1
+            && expected_failed.is_none_or(|n| n == receipt.failed_attempts),
+        "{name}: the receipt counts {} wrong proofs: {it:?}",
+        receipt.failed_attempts
+    );
+    if it.delivered() > 0 {
+        assert!(
+            matches!(receipt.state, ReceiptState::Read { .. }),
+            "{name}: delivered, but the receipt says {:?}: {it:?}",
+            receipt.state
+        );
+    }
+    if it.outcomes("burn").any(|o| o == Outcome::Burned) {
+        assert_eq!(
+            Some(receipt),
+            it.burn_receipt,
+            "{name}: the receipt disagrees with the burn: {it:?}"
+        );
+    }
+    if receipt.state == ReceiptState::Pending {
+        let answered = it.calls[2..]
+            .iter()
+            .filter(|c| c.op != "receipt")
+            .any(|c| !c.outcome.is_error());
+        assert!(
+            !answered,
+            "{name}: a take or burn answered, yet the receipt says Pending: {it:?}"
+        );
+    }
 }
 
 #[derive(Debug, Default)]
@@ -357,6 +565,15 @@ impl Summary {
             .map(|(_, n)| n)
             .sum()
     }
+
+    /// Calls of each operation, to show that guarded ones ran too.
+    pub fn calls_of(&self, op: &'static str) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|((o, _), _)| *o == op)
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// Iterations whose calls all started at or after `after` (relative to the
@@ -377,11 +594,11 @@ pub async fn time_to_recover<S: SecretStore>(store: &S, limit: Duration) -> Dura
     while began.elapsed() < limit {
         let id = random_id();
         match store
-            .put_with_ttl(&id, b"probe", Duration::from_secs(60))
+            .put_with_ttl(&id, b"probe", Duration::from_secs(60), &Guards::NONE)
             .await
         {
-            Ok(()) => match store.take(&id).await {
-                Ok(Some(_)) => return began.elapsed(),
+            Ok(()) => match store.take(&id, None).await {
+                Ok(TakeOutcome::Taken(_)) => return began.elapsed(),
                 other => last = format!("take: {other:?}"),
             },
             Err(e) => last = format!("put: {e:?}"),
@@ -389,4 +606,19 @@ pub async fn time_to_recover<S: SecretStore>(store: &S, limit: Duration) -> Dura
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("the store did not recover within {limit:?}; last: {last}");
+}
+
+/// The load's guarded iterations ran: wrong proofs were counted, burns
+/// burned, receipts were read (so the invariants above covered them).
+pub fn assert_guarded_ran(name: &str, summary: &Summary) {
+    for (op, outcome) in [
+        ("wrong take", Outcome::Wrong(ATTEMPTS - 1)),
+        ("burn", Outcome::Burned),
+        ("receipt", Outcome::Receipt),
+    ] {
+        assert!(
+            summary.count(op, outcome) > 0,
+            "{name}: no {op} gave {outcome:?}: {summary:?}"
+        );
+    }
 }

@@ -58,9 +58,16 @@ pub(crate) struct Fields(Map<String, Value>);
 
 impl Fields {
     /// Reads a JSON object from `req` (content type, size and time limits,
-    /// syntax) and refuses any field not in `allowed`.
-    pub(crate) async fn read(app: &App, req: Request, allowed: &[Field]) -> Result<Self, ApiError> {
-        let map = read_object(app, req).await?;
+    /// syntax) and refuses any field not in `allowed`. `limit` is the
+    /// largest body read: [`App::body_limit`] for a create,
+    /// [`SMALL_BODY_LIMIT`](crate::wire::SMALL_BODY_LIMIT) for the rest.
+    pub(crate) async fn read(
+        app: &App,
+        req: Request,
+        allowed: &[Field],
+        limit: usize,
+    ) -> Result<Self, ApiError> {
+        let map = read_object(app, req, limit).await?;
         if map
             .keys()
             .all(|k| allowed.iter().any(|field| field.name == k))
@@ -89,6 +96,15 @@ impl Fields {
         }
     }
 
+    /// An optional string field: `None` when absent or `null`.
+    pub(crate) fn optional_string(&self, field: Field) -> Result<Option<&str>, ApiError> {
+        match self.0.get(field.name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(invalid(field, "must be a string")),
+        }
+    }
+
     /// A field as sent, if it was.
     pub(crate) fn get(&self, field: Field) -> Option<&Value> {
         self.0.get(field.name)
@@ -112,7 +128,11 @@ fn name_list(fields: &[Field]) -> String {
     }
 }
 
-async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiError> {
+async fn read_object(
+    app: &App,
+    req: Request,
+    limit: usize,
+) -> Result<Map<String, Value>, ApiError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -127,7 +147,7 @@ async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiE
         ));
     }
     let deadline = app.limits.body_read_timeout;
-    let read = tokio::time::timeout(deadline, read_body(req, app.body_limit))
+    let read = tokio::time::timeout(deadline, read_body(req, limit))
         .await
         .map_err(|_| ApiError::body_timeout(deadline))?;
     let bytes = match read {
@@ -136,10 +156,7 @@ async fn read_object(app: &App, req: Request) -> Result<Map<String, Value>, ApiE
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 code::TOO_LARGE,
-                format!(
-                    "the request body exceeds the limit of {} bytes",
-                    app.body_limit
-                ),
+                format!("the request body exceeds the limit of {limit} bytes"),
             ));
         }
         Err(_) => {
@@ -175,5 +192,9 @@ mod tests {
         );
         assert_eq!(name_list(TakeRequest::FIELDS), "claim");
         assert_eq!(name_list(&CreateRequest::FIELDS[..2]), "id and envelope");
+        assert_eq!(
+            name_list(crate::wire::v2::CreateRequest::FIELDS),
+            "id, envelope, ttl_secs, passphrase_verifier and receipt_verifier"
+        );
     }
 }

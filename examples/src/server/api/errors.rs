@@ -8,6 +8,7 @@ use axum::Json;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oneshot_core::StoreError;
+use serde_json::{Map, Value};
 
 use crate::wire::{ErrorBody, error_codes as code};
 
@@ -16,7 +17,24 @@ use crate::wire::{ErrorBody, error_codes as code};
 pub(crate) struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// Fields beside `error` and `message` (`attempts_left`, a receipt's).
+    extra: Map<String, Value>,
     headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// What a store call was doing when it failed: what a failure means for the
+/// client depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreOp {
+    /// A put: an indeterminate one may have stored the secret.
+    Create,
+    /// A take: an indeterminate one may have consumed the secret (or counted
+    /// a wrong passphrase), and must never be repeated blindly.
+    Take,
+    /// A receipt read: it changes nothing, so repeating it is always safe.
+    Receipt,
+    /// A burn: an indeterminate one may have destroyed the secret.
+    Burn,
 }
 
 impl ApiError {
@@ -28,8 +46,27 @@ impl ApiError {
                 message: message.into(),
                 retry: None,
             },
+            extra: Map::new(),
             headers: Vec::new(),
         }
+    }
+
+    /// An error whose body is `body` (a struct of [`crate::wire`] with
+    /// `error` and `message` and more fields, such as
+    /// [`BurnRefused`](crate::wire::v2::BurnRefused)).
+    pub(crate) fn with_body(status: StatusCode, body: &impl serde::Serialize) -> Self {
+        let mut fields = match serde_json::to_value(body) {
+            Ok(Value::Object(fields)) => fields,
+            _ => Map::new(),
+        };
+        let mut text = |name: &str| match fields.remove(name) {
+            Some(Value::String(s)) => s,
+            _ => String::new(),
+        };
+        let (error, message) = (text("error"), text("message"));
+        let mut e = Self::new(status, &error, message);
+        e.extra = fields;
+        e
     }
 
     pub(crate) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
@@ -75,6 +112,15 @@ impl ApiError {
         .with_header(header::CONNECTION, HeaderValue::from_static("close"))
     }
 
+    /// `500`: a bug, such as an answer of the store this server does not know.
+    pub(crate) fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL,
+            "internal error",
+        )
+    }
+
     /// `404` to a take: never existed, expired and already read look the same.
     pub(crate) fn secret_not_found() -> Self {
         Self::new(
@@ -84,9 +130,8 @@ impl ApiError {
         )
     }
 
-    /// What a store failure means for the client; `taking` says whether the
-    /// operation was a take (which must never be repeated blindly).
-    pub(crate) fn store(err: &StoreError, taking: bool) -> Self {
+    /// What a store failure means for the client, for the operation `op`.
+    pub(crate) fn store(err: &StoreError, op: StoreOp) -> Self {
         match err {
             StoreError::AlreadyExists => Self::new(
                 StatusCode::CONFLICT,
@@ -104,17 +149,35 @@ impl ApiError {
             ),
             StoreError::Unavailable(_) => Self::unavailable(
                 code::UNAVAILABLE,
-                if taking {
-                    "the store is unavailable; nothing was read, retrying is safe"
-                } else {
-                    "the store is unavailable; nothing was stored, retrying is safe"
+                match op {
+                    StoreOp::Create => {
+                        "the store is unavailable; nothing was stored, retrying is safe"
+                    }
+                    StoreOp::Take => "the store is unavailable; nothing was read, retrying is safe",
+                    StoreOp::Receipt => "the store is unavailable; retrying is safe",
+                    StoreOp::Burn => {
+                        "the store is unavailable; nothing was burned, retrying is safe"
+                    }
                 },
                 1,
             ),
-            _ => Self::indeterminate(if taking {
-                "the store did not confirm the outcome; the secret may have been consumed, do not retry"
-            } else {
-                "the store did not confirm the outcome; the secret may or may not have been stored"
+            // Reading a receipt changes nothing: whatever happened, asking
+            // again is safe.
+            _ if op == StoreOp::Receipt => Self::unavailable(
+                code::UNAVAILABLE,
+                "the store did not answer; reading a receipt changes nothing, retrying is safe",
+                1,
+            ),
+            _ => Self::indeterminate(match op {
+                StoreOp::Take => {
+                    "the store did not confirm the outcome; the secret may have been consumed, do not retry"
+                }
+                StoreOp::Burn => {
+                    "the store did not confirm the outcome; the secret may have been burned, read its receipt before trying again"
+                }
+                StoreOp::Create | StoreOp::Receipt => {
+                    "the store did not confirm the outcome; the secret may or may not have been stored"
+                }
             }),
         }
     }
@@ -122,7 +185,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut body = match serde_json::to_value(self.body) {
+            Ok(Value::Object(fields)) => fields,
+            _ => Map::new(),
+        };
+        body.extend(self.extra);
+        let mut response = (self.status, Json(Value::Object(body))).into_response();
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }
