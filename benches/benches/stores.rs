@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use oneshot_benches::put_take_pairs;
-use oneshot_core::{OneShot, SecretStore};
+use oneshot_core::link::LinkKey;
+use oneshot_core::{OneShot, SecretStore, ShareOptions};
 use oneshot_memory::MemoryStore;
 use oneshot_redis::RedisStore;
 use oneshot_redis_harness::RedisServer;
@@ -70,10 +71,11 @@ fn facade<S: SecretStore>(c: &mut Criterion, name: &str, runtime: &Runtime, ones
     group.bench_function(name, |b| {
         b.to_async(runtime).iter(|| async {
             let share = oneshot
-                .share(b"correct horse battery staple", None)
+                .share(b"correct horse battery staple", &ShareOptions::new())
                 .await
                 .expect("share");
-            let secret = oneshot.reveal(share.key()).await.expect("reveal");
+            let key = LinkKey::V2(share.key().clone());
+            let secret = oneshot.reveal(&key, None).await.expect("reveal");
             assert!(secret.is_some(), "shared secret not revealed");
         });
     });

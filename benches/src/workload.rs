@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use oneshot_core::store::{Guards, TakeOutcome};
 use oneshot_core::{SecretId, SecretStore, StoreError};
 
 /// The envelope size of every secret of up to 252 bytes (FORMAT-v1 §4).
@@ -137,20 +138,21 @@ where
                     source,
                 };
                 store
-                    .put_with_ttl(&id, &envelope, ttl)
+                    .put_with_ttl(&id, &envelope, ttl, &Guards::NONE)
                     .await
                     .map_err(store_err)?;
                 let t0 = Instant::now();
-                let taken = store.take(&id).await.map_err(store_err)?;
+                let taken = store.take(&id, None).await.map_err(store_err)?;
                 let _ = histogram.record(t0.elapsed().as_nanos() as u64);
-                match taken {
+                match taken.into_envelope() {
                     None => return Err(WorkloadError::Lost { task, pair: done }),
                     Some(bytes) if bytes != envelope => {
                         return Err(WorkloadError::Corrupted { task, pair: done });
                     }
                     Some(_) => {}
                 }
-                if check_second_take && store.take(&id).await.map_err(store_err)?.is_some() {
+                let second = store.take(&id, None);
+                if check_second_take && second.await.map_err(store_err)? != TakeOutcome::NotFound {
                     return Err(WorkloadError::Duplicated { task, pair: done });
                 }
                 done += 1;

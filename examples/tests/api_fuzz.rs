@@ -346,7 +346,11 @@ fn fuzz(
         let (status, body) = api.receipt(&s.receipt_request()).await;
         assert_eq!((status, &body["state"]), (200, &json!("read")), "{body}");
         let (status, body) = api.burn(&s.receipt_request()).await;
-        assert_eq!((status, &body["error"]), (409, &json!("already_read")), "{body}");
+        assert_eq!(
+            (status, &body["error"]),
+            (409, &json!("already_read")),
+            "{body}"
+        );
     });
     assert_eq!(
         server.counts.puts(),

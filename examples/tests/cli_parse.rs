@@ -8,9 +8,13 @@ mod common {
 
 use clap::Parser;
 use common::keys::{KEYS, key};
+use oneshot_core::SecretId;
 use oneshot_core::SecretKey;
 use oneshot_core::link::LinkKey;
-use oneshot_examples::cli::{Cli, Command, exit, parse_open_target, parse_server};
+use oneshot_core::v2::{self, Flags, ReceiptKey};
+use oneshot_examples::cli::{
+    Cli, Command, exit, parse_open_target, parse_receipt_target, parse_server,
+};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 use proptest::prelude::*;
 
@@ -39,7 +43,11 @@ proptest! {
         match parse_open_target(&input, server.as_deref()) {
             Ok(target) => {
                 prop_assert!(matches!(target.take_url.scheme(), "http" | "https"));
-                prop_assert!(target.take_url.path().ends_with("/api/v1/secrets/take"));
+                let path = match target.key {
+                    LinkKey::V1(_) => "/api/v1/secrets/take",
+                    _ => "/api/v2/secrets/take",
+                };
+                prop_assert!(target.take_url.path().ends_with(path));
             }
             Err(e) => {
                 prop_assert_eq!(e.code, exit::USAGE);
@@ -74,6 +82,51 @@ proptest! {
     }
 
     #[test]
+    fn v2_links_round_trip(key in any::<[u8; 32]>(), passphrase in any::<bool>(), host in "[a-z]{1,12}(\\.[a-z]{2,5})?", prefix in "(/[a-z0-9]{1,8}){0,2}", ws in "[ \t\n]{0,3}") {
+        let flags = if passphrase { Flags::PASSPHRASE } else { Flags::NONE };
+        let key = v2::SecretKey::from_bytes(key, flags);
+        let server = format!("https://{host}{prefix}");
+        let link = oneshot_core::link::build_link(&format!("{server}/s"), &key).unwrap();
+        let target = parse_open_target(&format!("{ws}{}{ws}", link.as_str()), None).unwrap();
+        prop_assert!(target.key == LinkKey::V2(key.clone()));
+        prop_assert_eq!(target.key.needs_passphrase(), passphrase);
+        let expected = parse_server(&server).unwrap().join("api/v2/secrets/take").unwrap();
+        prop_assert_eq!(&target.take_url, &expected);
+        let bare = parse_open_target(key.to_fragment().as_str(), Some(&server)).unwrap();
+        prop_assert_eq!(bare.take_url, target.take_url);
+    }
+
+    #[test]
+    fn receipt_links_round_trip(id in any::<[u8; 16]>(), r in any::<[u8; 32]>(), host in "[a-z]{1,12}(\\.[a-z]{2,5})?", prefix in "(/[a-z0-9]{1,8}){0,2}", slash in any::<bool>(), ws in "[ \t\n]{0,3}") {
+        let id = SecretId::from_bytes(id);
+        let key = ReceiptKey::from_bytes(r);
+        let server = format!("https://{host}{prefix}{}", if slash { "/" } else { "" });
+        let link = oneshot_core::link::build_receipt_link(&server, &id, &key).unwrap();
+        prop_assert!(link.contains("/r#"));
+        let target = parse_receipt_target(&format!("{ws}{}{ws}", link.as_str()), None).unwrap();
+        prop_assert_eq!(target.id, id);
+        prop_assert!(target.key == key);
+        prop_assert_eq!(&target.base, &parse_server(&server).unwrap());
+        let fragment = link.rsplit('#').next().unwrap().to_owned();
+        let bare = parse_receipt_target(&fragment, Some(&server)).unwrap();
+        prop_assert_eq!(bare.base, target.base);
+        prop_assert_eq!(parse_receipt_target(&fragment, None).unwrap_err().code, exit::USAGE);
+    }
+
+    #[test]
+    fn receipt_targets_never_panic_and_errors_are_clean(input in text(), server in prop::option::of(text())) {
+        if let Err(e) = parse_receipt_target(&input, server.as_deref()) {
+            prop_assert_eq!(e.code, exit::USAGE);
+            prop_assert!(!e.message.contains('\n'));
+            if let Some((_, fragment)) = input.split_once('#')
+                && fragment.trim().len() >= 12
+            {
+                prop_assert!(!e.message.contains(fragment.trim()), "{}", e.message);
+            }
+        }
+    }
+
+    #[test]
     fn servers_never_panic(input in text()) {
         if let Ok(url) = parse_server(&input) {
             prop_assert!(url.path().ends_with('/'));
@@ -102,8 +155,10 @@ proptest! {
 
     #[test]
     fn command_lines_never_panic(args in prop::collection::vec(prop_oneof![
-        Just("share".to_owned()), Just("open".to_owned()), Just("--ttl".to_owned()),
-        Just("--server".to_owned()), Just("--help".to_owned()), text()
+        Just("share".to_owned()), Just("open".to_owned()), Just("status".to_owned()),
+        Just("burn".to_owned()), Just("--ttl".to_owned()), Just("--server".to_owned()),
+        Just("--help".to_owned()), Just("--json".to_owned()), Just("--file".to_owned()),
+        Just("--passphrase".to_owned()), Just("--receipt-file".to_owned()), text()
     ], 0..5)) {
         let argv = std::iter::once("oneshot".to_owned()).chain(args);
         if let Err(e) = Cli::try_parse_from(argv) {
@@ -163,5 +218,52 @@ proptest! {
         let (link, server) = open_args(&argv);
         prop_assert_eq!(link.as_deref(), Some(text.as_str()));
         prop_assert_eq!(server.as_deref(), Some("http://h"));
+    }
+}
+
+/// What `oneshot status …` (or `burn`) was given: the RECEIPT argument,
+/// `--receipt-file` and `--server`.
+fn receipt_args(argv: &[&str]) -> (Option<String>, Option<String>, Option<String>) {
+    let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+    match cli.command {
+        Command::Status { receipt } | Command::Burn { receipt } => (
+            receipt.receipt,
+            receipt.receipt_file.map(|p| p.display().to_string()),
+            receipt.server,
+        ),
+        other => panic!("{argv:?} parsed as {other:?}"),
+    }
+}
+
+/// A bare receipt is the RECEIPT argument before or after `--server` and
+/// after `--`; `-` or nothing means standard input; a file and an argument
+/// together are refused.
+#[test]
+fn receipt_arguments_in_every_form() {
+    const SERVER: &str = "https://host.example";
+    let receipt = ReceiptKey::from_bytes([3; 32]).to_fragment(&SecretId::from_bytes([4; 16]));
+    let receipt = receipt.as_str();
+    for command in ["status", "burn"] {
+        for argv in [
+            &["oneshot", command, receipt, "--server", SERVER][..],
+            &["oneshot", command, "--server", SERVER, receipt],
+            &["oneshot", command, "--server", SERVER, "--", receipt],
+            &["oneshot", command, "--json", "--server", SERVER, receipt],
+        ] {
+            let (arg, file, server) = receipt_args(argv);
+            assert_eq!(arg.as_deref(), Some(receipt), "{argv:?}");
+            assert_eq!((file, server.as_deref()), (None, Some(SERVER)), "{argv:?}");
+            let target = parse_receipt_target(receipt, server.as_deref()).unwrap();
+            assert_eq!(target.id, SecretId::from_bytes([4; 16]));
+        }
+        assert_eq!(receipt_args(&["oneshot", command]), (None, None, None));
+        assert_eq!(
+            receipt_args(&["oneshot", command, "-"]).0.as_deref(),
+            Some("-")
+        );
+        let (_, file, _) = receipt_args(&["oneshot", command, "--receipt-file", "r.txt"]);
+        assert_eq!(file.as_deref(), Some("r.txt"));
+        let both = Cli::try_parse_from(["oneshot", command, receipt, "--receipt-file", "r"]);
+        assert_eq!(both.unwrap_err().exit_code(), 2);
     }
 }

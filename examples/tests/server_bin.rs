@@ -7,6 +7,7 @@ mod common {
     pub(crate) mod api;
     pub(crate) mod bearer;
     pub(crate) mod redis;
+    pub(crate) mod v2;
 }
 
 use std::process::Stdio;
@@ -14,8 +15,11 @@ use std::time::Duration;
 
 use common::api::{Api, sealed};
 use common::redis::spawn_redis;
+use common::v2::{V2, V2_KEYS, seal_v2, v2_key};
 use oneshot_examples::wire::ErrorBody;
 use oneshot_examples::wire::v1::ConfigResponse;
+use oneshot_examples::wire::v2::{RECEIPT_PATH, ReceiptRequest};
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
@@ -129,6 +133,37 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
     assert_eq!(status, 200);
     let page = api.http.get(format!("{base}/s")).send().await.unwrap();
     assert_eq!(page.status(), 200);
+    // v2: a passphrase, a wrong proof, the right one, the receipt.
+    let v2 = seal_v2(
+        b"v2 log me not",
+        V2 {
+            passphrase: Some("log me not either"),
+            receipt: Some([5; 32]),
+            ..V2::default()
+        },
+    );
+    assert_eq!(
+        anon.create_v2(&v2, None).await.0,
+        401,
+        "v2 needs the token too"
+    );
+    assert_eq!(api.create_v2(&v2, None).await.0, 201);
+    let wrong_proof = oneshot_core::PassphraseProof::from_bytes([1; 32])
+        .to_b64u()
+        .to_string();
+    assert_eq!(anon.take_v2(&v2.claim, Some(&wrong_proof)).await.0, 403);
+    let (status, taken) = anon.take_v2(&v2.claim, v2.proof.as_deref()).await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(v2.open(&taken).body(), b"v2 log me not");
+    let receipt_key = oneshot_core::v2::ReceiptKey::from_bytes([5; 32]);
+    let receipt_claim = receipt_key.claim().to_b64u().to_string();
+    let request = ReceiptRequest {
+        id: v2.id.clone(),
+        receipt_claim: receipt_claim.clone(),
+    };
+    let (status, _, receipt) = anon.post(RECEIPT_PATH, &request).await;
+    assert_eq!((status, &receipt["state"]), (200, &Value::from("read")));
+    let v2_create = v2.create_request(None);
 
     let pid = child.id().expect("running").to_string();
     let killed = std::process::Command::new("kill")
@@ -156,11 +191,29 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
         "a token appears in the logs:\n{logs}"
     );
     assert!(logs.contains(&s.id), "ids may be logged");
+    assert!(logs.contains(&v2.id), "ids may be logged");
+    assert!(
+        logs.contains("take with a wrong passphrase") && logs.contains("receipt read"),
+        "{logs}"
+    );
     let key = s.key.to_b64u().to_string();
+    let v2_key_text = v2.key.to_fragment().to_string();
+    let proof = v2.proof.clone().unwrap();
+    let verifier = v2_create.passphrase_verifier.unwrap();
+    let receipt_verifier = v2_create.receipt_verifier.unwrap();
     for (what, secret) in [
         ("claim", &s.claim[..]),
         ("key", &key[..]),
         ("envelope", &s.envelope[..40]),
+        ("v2 claim", &v2.claim[..]),
+        ("v2 key", &v2_key_text[..]),
+        ("v2 envelope", &v2.envelope[..40]),
+        ("passphrase proof", &proof[..]),
+        ("wrong proof", &wrong_proof[..]),
+        ("passphrase verifier", &verifier[..]),
+        ("receipt claim", &receipt_claim[..]),
+        ("receipt verifier", &receipt_verifier[..]),
+        ("passphrase", "log me not either"),
     ] {
         assert!(
             !logs.contains(secret),
@@ -347,6 +400,9 @@ async fn refuses_bad_configuration_clearly() {
     .await;
     fails_with(&["--default-ttl", "80h"], 2, "invalid limits").await;
     fails_with(&["--max-ttl", "soon"], 2, "invalid lifetime").await;
+    fails_with(&["--receipt-retention", "soon"], 2, "invalid lifetime").await;
+    fails_with(&["--passphrase-attempts", "0"], 2, "passphrase-attempts").await;
+    fails_with(&["--max-bytes", "many"], 2, "max-bytes").await;
     fails_with(&["--listen", "nowhere"], 2, "invalid").await;
 }
 
@@ -356,21 +412,109 @@ async fn serves_from_redis_when_asked() {
     let mut command = tokio::process::Command::new(BIN);
     command
         .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
+        .args(["--max-ttl", "7d", "--passphrase-attempts", "2"])
+        .args(["--receipt-retention", "2h"])
         .stderr(Stdio::null());
     let (mut child, line, base) = start(command).await;
     assert!(line.contains("Redis store"), "{line}");
     let api = Api::new(&base);
+    let config = config_of(&api).await;
+    assert_eq!(
+        (
+            config.max_ttl_secs,
+            config.passphrase_attempts,
+            config.receipt_retention_secs
+        ),
+        (7 * 86_400, 2, 7200),
+        "{config:?}"
+    );
+    // A lifetime of 7 days: the store was told it may keep secrets (and
+    // spent ids) that long.
     let s = sealed(b"in redis");
-    assert_eq!(api.create(&s, None).await.0, 201);
-    let key = format!("oneshot:{}", s.id);
-    assert!(
-        redis.cli(&["EXISTS", &key]).contains('1'),
+    assert_eq!(api.create(&s, Some(7 * 86_400)).await.0, 201);
+    let key = format!("oneshot:{{{}}}", s.id);
+    assert_ne!(
+        redis.cli(&["STRLEN", &key]).trim(),
+        "0",
         "stored in the spawned redis-server"
     );
     assert_eq!(api.take(&s.claim).await.0, 200);
-    assert!(
-        redis.cli(&["EXISTS", &key]).contains('0'),
-        "and gone after the take"
+    assert_eq!(
+        redis.cli(&["STRLEN", &key]).trim(),
+        "0",
+        "only a spent marker is left"
     );
+    let pttl: u64 = redis.cli(&["PTTL", &key]).trim().parse().unwrap();
+    assert!(pttl > 6 * 86_400 * 1000, "spent for --max-ttl: {pttl} ms");
+    assert_eq!(api.create(&s, None).await.0, 409, "and stays spent");
+
+    // --passphrase-attempts 2: the second wrong passphrase destroys it.
+    let v2 = seal_v2(
+        b"two guesses",
+        V2 {
+            key: Some(v2_key(V2_KEYS[2])),
+            passphrase: Some("fixed key"),
+            ..V2::default()
+        },
+    );
+    assert_eq!(api.create_v2(&v2, None).await.0, 201);
+    let wrong = oneshot_core::PassphraseProof::from_bytes([2; 32])
+        .to_b64u()
+        .to_string();
+    for left in [1, 0] {
+        let (status, body) = api.take_v2(&v2.claim, Some(&wrong)).await;
+        assert_eq!(
+            (status, &body["attempts_left"]),
+            (403, &Value::from(left)),
+            "{body}"
+        );
+    }
+    assert_eq!(api.take_v2(&v2.claim, v2.proof.as_deref()).await.0, 404);
+    let t = seal_v2(b"ten MiB allowed", V2::default());
+    assert_eq!(api.create_v2(&t, None).await.0, 201);
+    let (status, taken) = api.take_v2(&t.claim, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(t.open(&taken).body(), b"ten MiB allowed");
+    child.kill().await.unwrap();
+}
+
+/// The config of a running server.
+async fn config_of(api: &Api) -> ConfigResponse {
+    api.http
+        .get(format!("{}/api/v1/config", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The defaults: 10 MiB secrets (and a create body to carry one), 5
+/// passphrase attempts, receipts kept 7 days; and the in-memory store keeps
+/// secrets as long as --max-ttl says, beyond its own default of 72 h.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defaults_fit_files_and_the_memory_store_follows_max_ttl() {
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args(["--listen", "127.0.0.1:0", "--max-ttl", "10d"])
+        .env_remove("ONESHOT_CREATE_TOKEN")
+        .stderr(Stdio::null());
+    let (mut child, _, base) = start(command).await;
+    let api = Api::new(&base);
+    let config = config_of(&api).await;
+    assert_eq!(config.max_bytes, 10 * 1024 * 1024, "{config:?}");
+    assert_eq!(config.passphrase_attempts, 5);
+    assert_eq!(config.receipt_retention_secs, 7 * 86_400);
+    assert_eq!(config.max_ttl_secs, 10 * 86_400);
+    assert!(config.max_envelope_bytes > config.max_bytes, "{config:?}");
+    assert!(
+        config.max_body_bytes > config.max_envelope_bytes / 3 * 4,
+        "room for the base64url: {config:?}"
+    );
+    let s = sealed(b"ten days");
+    let (status, body) = api.create(&s, Some(10 * 86_400)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(api.take(&s.claim).await.0, 200);
     child.kill().await.unwrap();
 }

@@ -46,6 +46,35 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Secrets in memory
+//!
+//! What this crate holds of a secret is wiped when it is dropped: link keys
+//! (`v1::SecretKey`, `v2::SecretKey`, `v2::ReceiptKey`), claims, passphrase
+//! proofs, receipt claims and passphrases are zeroized wrappers with
+//! `[REDACTED]` `Debug`; derived keys (`enc_key`, the PBKDF2 output `W`, the
+//! stretched `K || W`) live in `Zeroizing` buffers; decrypted bodies are
+//! `Zeroizing<Vec<u8>>`, decrypted in place in the buffer that is returned
+//! (a reveal decrypts the taken envelope in its own buffer, so no second
+//! copy of the plaintext exists); sealing zeroizes its buffer if it fails.
+//! SHA-256 states (inside HKDF, HMAC and PBKDF2) are wiped on drop through
+//! `sha2`'s `zeroize` feature, and `aes-gcm`'s key schedule through its own.
+//!
+//! What cannot be wiped, and why:
+//!
+//! - **Moves leave copies.** A value moved or returned by value may leave its
+//!   bytes in a stack slot that is never overwritten; Rust offers no way to
+//!   prevent this without pinning and `unsafe`, which this crate forbids.
+//! - **`ring`'s key schedule** (feature `ring`) is not zeroized by `ring`; it
+//!   lives on the stack for one seal or open.
+//! - **Unicode normalisation** keeps a few characters of the passphrase in its
+//!   iterator's internal buffer while it runs.
+//! - **Buffers outside this crate**: an HTTP client's or server's request
+//!   bytes (which carry claims and proofs, never keys), a terminal's or a
+//!   browser's own copies. The CLI and the server keep what they hold in
+//!   zeroizing memory where they own it.
+//!
+//! Envelopes are ciphertext and ids are public; neither is wiped.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -61,11 +90,13 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod aead;
 mod bytes;
 mod claim;
 mod envelope;
 mod error;
 pub mod format;
+mod fragment;
 mod guard;
 mod id;
 pub mod link;

@@ -13,6 +13,7 @@ use crate::claim::Claim;
 use crate::error::ParseError;
 use crate::format::v2::RECEIPT_LINK_PATH;
 use crate::format::{v1 as v1_format, v2 as v2_format};
+use crate::fragment::fragment_of;
 use crate::id::SecretId;
 use crate::v2::ReceiptKey;
 use crate::version::Version;
@@ -123,16 +124,6 @@ impl LinkFragment for v1::SecretKey {
 impl LinkFragment for v2::SecretKey {
     fn link_fragment(&self) -> Zeroizing<String> {
         self.to_fragment()
-    }
-}
-
-/// What a user pasted, down to its fragment: surrounding whitespace trimmed,
-/// then everything after the first `#` if there is one.
-pub(crate) fn fragment_of(input: &str) -> &str {
-    let trimmed = input.trim();
-    match trimmed.split_once('#') {
-        Some((_, fragment)) => fragment,
-        None => trimmed,
     }
 }
 

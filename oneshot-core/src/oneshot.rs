@@ -259,7 +259,7 @@ impl<S: SecretStore> OneShot<S> {
                 let Some(envelope) = taken.into_envelope() else {
                     return Ok(None);
                 };
-                let body = crate::v1::envelope::open_derived(&derived, &envelope)
+                let body = crate::v1::envelope::open_owned(&derived, envelope)
                     .map_err(RevealError::Open)?;
                 Ok(Some(Opened::v1_text(body)))
             }
@@ -267,7 +267,7 @@ impl<S: SecretStore> OneShot<S> {
                 let derived = key.derive(passphrase)?;
                 match self.store.take(&derived.id, derived.proof.as_ref()).await? {
                     TakeOutcome::Taken(envelope) => {
-                        let opened = v2::envelope::open_derived(&derived, &envelope)
+                        let opened = v2::envelope::open_owned(&derived, envelope)
                             .map_err(RevealError::Open)?;
                         Ok(Some(opened))
                     }

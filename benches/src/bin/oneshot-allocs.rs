@@ -11,7 +11,9 @@
 
 use std::time::Duration;
 
-use oneshot_core::{OneShot, SecretId, SecretKey, SecretStore, open, seal};
+use oneshot_core::link::LinkKey;
+use oneshot_core::store::{Guards, TakeOutcome};
+use oneshot_core::{OneShot, SecretId, SecretKey, SecretStore, ShareOptions, open, seal};
 use oneshot_memory::MemoryStore;
 use oneshot_redis::RedisStore;
 use oneshot_redis_harness::RedisServer;
@@ -75,8 +77,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         per_op(|i| {
             runtime.block_on(async {
                 let id = id(i, 1);
-                store.put_with_ttl(&id, &env285, ttl).await.expect("put");
-                assert!(store.take(&id).await.expect("take").is_some());
+                store
+                    .put_with_ttl(&id, &env285, ttl, &Guards::NONE)
+                    .await
+                    .expect("put");
+                assert!(matches!(
+                    store.take(&id, None).await.expect("take"),
+                    TakeOutcome::Taken(_)
+                ));
             });
         }),
     );
@@ -85,8 +93,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "facade share+reveal (memory)",
         per_op(|_| {
             runtime.block_on(async {
-                let share = facade.share(b"hunter2", None).await.expect("share");
-                assert!(facade.reveal(share.key()).await.expect("reveal").is_some());
+                let share = facade
+                    .share(b"hunter2", &ShareOptions::new())
+                    .await
+                    .expect("share");
+                let key = LinkKey::V2(share.key().clone());
+                assert!(facade.reveal(&key, None).await.expect("reveal").is_some());
             });
         }),
     );
@@ -98,8 +110,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         per_op(|i| {
             runtime.block_on(async {
                 let id = id(i, 2);
-                redis.put_with_ttl(&id, &env285, ttl).await.expect("put");
-                assert!(redis.take(&id).await.expect("take").is_some());
+                redis
+                    .put_with_ttl(&id, &env285, ttl, &Guards::NONE)
+                    .await
+                    .expect("put");
+                assert!(matches!(
+                    redis.take(&id, None).await.expect("take"),
+                    TakeOutcome::Taken(_)
+                ));
             });
         }),
     );

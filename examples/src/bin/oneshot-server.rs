@@ -128,8 +128,12 @@ fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
 
 async fn open_store(args: &Args) -> Result<(DynStore, String), String> {
     if args.redis.is_some() || !args.redis_cluster.is_empty() {
-        return oneshot_examples::server::redis_store(args.redis.as_deref(), &args.redis_cluster)
-            .await;
+        return oneshot_examples::server::redis_store(
+            args.redis.as_deref(),
+            &args.redis_cluster,
+            args.max_ttl,
+        )
+        .await;
     }
     // Spent ids must stay spent for the longest lifetime a secret may have.
     let store = oneshot_memory::MemoryStore::builder()

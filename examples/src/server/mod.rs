@@ -1,4 +1,4 @@
-//! The oneshot web server: the JSON API of `ARCHITECTURE.md` and the page that
+//! The oneshot web server: the JSON API (see `docs/ARCHITECTURE.md`) and the page that
 //! encrypts and decrypts in the browser.
 //!
 //! # Routes
@@ -366,17 +366,22 @@ pub async fn shutdown_signal() {
 /// Connects to Redis (one URL) or a Redis Cluster (seed node URLs), logs what
 /// `check_server` warns about, and returns the store with a description for
 /// logs (passwords redacted by `oneshot-redis`).
+///
+/// `max_ttl` is the longest lifetime the policy allows: the store accepts
+/// it, and keeps spent ids that long.
 pub async fn redis_store(
     redis: Option<&str>,
     cluster: &[String],
+    max_ttl: Duration,
 ) -> Result<(DynStore, String), String> {
-    let (connected, what) = match redis {
-        Some(url) => (oneshot_redis::RedisStore::connect(url).await, "Redis"),
+    let (config, what) = match redis {
+        Some(url) => (oneshot_redis::RedisConfig::new(url), "Redis"),
         None => (
-            oneshot_redis::RedisStore::connect_cluster(cluster.iter().cloned()).await,
+            oneshot_redis::RedisConfig::cluster(cluster.iter().cloned()),
             "Redis Cluster",
         ),
     };
+    let connected = config.max_ttl(max_ttl).connect().await;
     let store = connected.map_err(|e| match std::error::Error::source(&e) {
         Some(source) => format!("{e}: {source}"),
         None => e.to_string(),

@@ -1,17 +1,16 @@
 //! Sealing and opening v1 envelopes (FORMAT-v1 §3–5).
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::aead::{open_in_place, seal_in_place, split_envelope};
 use crate::error::{OpenError, SealError};
 use crate::format::v1::{
     AAD_LEN, AAD_PREFIX, FRAME_BLOCK, FRAME_LEN_PREFIX, HEADER_LEN, MAX_BODY_LEN, MIN_ENVELOPE_LEN,
-    NONCE_LEN, OVERHEAD, TAG_LEN, VERSION,
+    NONCE_LEN, OVERHEAD, VERSION,
 };
 use crate::id::SecretId;
 use crate::random::fill_random;
-use crate::v1::key::{Derived, EncKey, SecretKey};
+use crate::v1::key::{Derived, SecretKey};
 
 /// The length of the padded frame for a body of `body_len` bytes, or `None` if
 /// the format cannot carry such a body.
@@ -40,10 +39,6 @@ fn aad(id: &SecretId) -> [u8; AAD_LEN] {
     version.copy_from_slice(&[VERSION]);
     id_part.copy_from_slice(id.as_bytes());
     aad
-}
-
-fn cipher(enc_key: &EncKey) -> Aes256Gcm {
-    Aes256Gcm::new(&enc_key.0.into())
 }
 
 /// Encrypts `body` for the holder of the v1 `key`, with a fresh random nonce.
@@ -88,11 +83,7 @@ pub(crate) fn seal_derived(
     let Some(frame) = out.get_mut(HEADER_LEN..) else {
         return Err(too_large());
     };
-    match cipher(&derived.enc_key).encrypt_inout_detached(
-        &Nonce::from(nonce),
-        &aad(&derived.id),
-        frame.into(),
-    ) {
+    match seal_in_place(&derived.enc_key.0, nonce, &aad(&derived.id), frame) {
         Ok(tag) => {
             out.extend_from_slice(&tag);
             Ok(out)
@@ -139,45 +130,43 @@ pub(crate) fn open_derived(
     envelope: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     validate_envelope(envelope)?;
-    let malformed = OpenError::Malformed("truncated");
-    let (header, rest) = envelope
-        .split_at_checked(HEADER_LEN)
-        .ok_or(malformed.clone())?;
-    let (ciphertext, tag) = rest
-        .split_at_checked(rest.len() - TAG_LEN)
-        .ok_or(malformed.clone())?;
-    let nonce: [u8; NONCE_LEN] = header
-        .get(1..)
-        .and_then(|n| n.try_into().ok())
-        .ok_or(malformed.clone())?;
-    let tag = Tag::try_from(tag).map_err(|_| malformed)?;
-
-    let mut frame = Zeroizing::new(ciphertext.to_vec());
-    cipher(&derived.enc_key)
-        .decrypt_inout_detached(
-            &Nonce::from(nonce),
-            &aad(&derived.id),
-            frame.as_mut_slice().into(),
-            &tag,
-        )
-        .map_err(|_| OpenError::DecryptionFailed)?;
-    unframe(frame)
+    open_owned(derived, envelope.to_vec())
 }
 
-/// Checks the decrypted frame and strips it down to the body in place.
-fn unframe(mut frame: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    let (prefix, rest) = frame
+/// Opens an envelope the caller owns (a take's result) in its own buffer:
+/// decrypted in place and cut down to the body, with no copy of the
+/// ciphertext. The buffer is wiped on drop whatever happens.
+pub(crate) fn open_owned(
+    derived: &Derived,
+    envelope: Vec<u8>,
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let mut buf = Zeroizing::new(envelope);
+    validate_envelope(&buf)?;
+    let (nonce, ciphertext, tag) = split_envelope(&buf).ok_or(OpenError::Malformed("truncated"))?;
+    let frame = buf
+        .get_mut(ciphertext.clone())
+        .ok_or(OpenError::Malformed("truncated"))?;
+    open_in_place(&derived.enc_key.0, nonce, &aad(&derived.id), frame, &tag)
+        .map_err(|_| OpenError::DecryptionFailed)?;
+    unframe(buf, ciphertext)
+}
+
+/// Checks the decrypted frame at `frame` inside `buf` and cuts `buf` down to
+/// the body in place (one move, no copy).
+fn unframe(
+    mut buf: Zeroizing<Vec<u8>>,
+    frame: std::ops::Range<usize>,
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let short = OpenError::Malformed("frame shorter than its length prefix");
+    let frame_bytes = buf.get(frame.clone()).ok_or(short.clone())?;
+    let (prefix, rest) = frame_bytes
         .split_at_checked(FRAME_LEN_PREFIX)
-        .ok_or(OpenError::Malformed("frame shorter than its length prefix"))?;
-    let declared = u32::from_be_bytes(
-        prefix
-            .try_into()
-            .map_err(|_| OpenError::Malformed("frame shorter than its length prefix"))?,
-    ) as usize;
+        .ok_or(short.clone())?;
+    let declared = u32::from_be_bytes(prefix.try_into().map_err(|_| short)?) as usize;
     let padding = rest
         .get(declared..)
         .ok_or(OpenError::Malformed("declared length exceeds the frame"))?;
-    if frame_len(declared) != Some(frame.len()) {
+    if frame_len(declared) != Some(frame_bytes.len()) {
         return Err(OpenError::Malformed(
             "frame is not the minimal padded length",
         ));
@@ -185,8 +174,9 @@ fn unframe(mut frame: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, OpenErro
     if padding.iter().any(|&b| b != 0) {
         return Err(OpenError::Malformed("nonzero padding"));
     }
-    frame.copy_within(FRAME_LEN_PREFIX..FRAME_LEN_PREFIX + declared, 0);
+    let body_start = frame.start + FRAME_LEN_PREFIX;
+    buf.copy_within(body_start..body_start + declared, 0);
     // Truncating keeps the capacity, which `Zeroizing<Vec<u8>>` wipes in full on drop.
-    frame.truncate(declared);
-    Ok(frame)
+    buf.truncate(declared);
+    Ok(buf)
 }

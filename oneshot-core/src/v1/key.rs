@@ -118,7 +118,7 @@ impl FromStr for SecretKey {
     /// Accepts a bare 43-character key or a full v1 link, with the trimming
     /// of [`crate::link::parse_key`]; a v2 key is the wrong length here.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_b64u(crate::link::fragment_of(s))
+        Self::from_b64u(crate::fragment::fragment_of(s))
     }
 }
 

@@ -7,15 +7,15 @@
 //! ```
 
 use std::fmt;
+use std::ops::Range;
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::aead::{open_in_place, seal_in_place, split_envelope};
 use crate::error::{OpenError, OpenV2Error, SealError, SealV2Error};
 use crate::format::v2::{
     AAD_LEN, AAD_PREFIX, FRAME_BLOCK, FRAME_LEN_PREFIX, HEADER_LEN, MAX_CONTENT_LEN,
-    MIN_ENVELOPE_LEN, NONCE_LEN, OVERHEAD, TAG_LEN, VERSION,
+    MIN_ENVELOPE_LEN, NONCE_LEN, OVERHEAD, VERSION,
 };
 use crate::id::SecretId;
 use crate::random::fill_random;
@@ -47,10 +47,6 @@ fn aad(flags: Flags, id: &SecretId) -> [u8; AAD_LEN] {
         id_part.copy_from_slice(id.as_bytes());
     }
     aad
-}
-
-fn cipher(derived: &Derived) -> Aes256Gcm {
-    Aes256Gcm::new(&(*derived.enc_key).into())
 }
 
 /// Encrypts `content` and `body` for the holder of `key`, and of the
@@ -129,10 +125,11 @@ pub(crate) fn seal_derived(
         out.zeroize();
         return Err(SealError::BodyTooLarge { size: body.len() });
     };
-    match cipher(derived).encrypt_inout_detached(
-        &Nonce::from(nonce),
+    match seal_in_place(
+        &derived.enc_key,
+        nonce,
         &aad(derived.flags, &derived.id),
-        frame.into(),
+        frame,
     ) {
         Ok(tag) => {
             out.extend_from_slice(&tag);
@@ -255,65 +252,58 @@ pub fn open(
 /// Opening with the derivations already done (see [`seal_derived`]).
 pub(crate) fn open_derived(derived: &Derived, envelope: &[u8]) -> Result<Opened, OpenError> {
     validate_envelope(envelope)?;
-    let malformed = OpenError::Malformed("truncated");
-    let (header, rest) = envelope
-        .split_at_checked(HEADER_LEN)
-        .ok_or(malformed.clone())?;
-    let (ciphertext, tag) = rest
-        .split_at_checked(rest.len().saturating_sub(TAG_LEN))
-        .ok_or(malformed.clone())?;
-    let nonce: [u8; NONCE_LEN] = header
-        .get(1..)
-        .and_then(|n| n.try_into().ok())
-        .ok_or(malformed.clone())?;
-    let tag = Tag::try_from(tag).map_err(|_| malformed)?;
+    open_owned(derived, envelope.to_vec())
+}
 
-    // The only copy: the ciphertext, decrypted in place.
-    let mut frame = Zeroizing::new(ciphertext.to_vec());
-    cipher(derived)
-        .decrypt_inout_detached(
-            &Nonce::from(nonce),
-            &aad(derived.flags, &derived.id),
-            frame.as_mut_slice().into(),
-            &tag,
-        )
+/// Opens an envelope the caller owns (a take's result) in its own buffer:
+/// decrypted in place and cut down to the body, with no copy of the
+/// ciphertext. The buffer is wiped on drop whatever happens.
+pub(crate) fn open_owned(derived: &Derived, envelope: Vec<u8>) -> Result<Opened, OpenError> {
+    let mut buf = Zeroizing::new(envelope);
+    validate_envelope(&buf)?;
+    let (nonce, ciphertext, tag) = split_envelope(&buf).ok_or(OpenError::Malformed("truncated"))?;
+    let frame = buf
+        .get_mut(ciphertext.clone())
+        .ok_or(OpenError::Malformed("truncated"))?;
+    let aad = aad(derived.flags, &derived.id);
+    open_in_place(&derived.enc_key, nonce, &aad, frame, &tag)
         .map_err(|_| OpenError::DecryptionFailed)?;
-    unframe(frame)
+    unframe(buf, ciphertext)
 }
 
 /// Checks the decrypted frame (§5 step 5) and its content (step 6), and
 /// strips the frame down to the body in place.
-fn unframe(mut frame: Zeroizing<Vec<u8>>) -> Result<Opened, OpenError> {
+fn unframe(mut buf: Zeroizing<Vec<u8>>, frame: Range<usize>) -> Result<Opened, OpenError> {
     let short = OpenError::Malformed("frame shorter than its length prefix");
-    let declared = frame
+    let frame_bytes = buf.get(frame.clone()).ok_or(short.clone())?;
+    let declared = frame_bytes
         .first_chunk::<FRAME_LEN_PREFIX>()
         .map(|prefix| u32::from_be_bytes(*prefix))
         .ok_or(short.clone())?;
     let content_end = usize::try_from(declared)
         .ok()
         .and_then(|declared| declared.checked_add(FRAME_LEN_PREFIX))
-        .filter(|&end| end <= frame.len())
+        .filter(|&end| end <= frame_bytes.len())
         .ok_or(OpenError::Malformed("declared length exceeds the frame"))?;
-    if frame_len(content_end) != Some(frame.len()) {
+    if frame_len(content_end) != Some(frame_bytes.len()) {
         return Err(OpenError::Malformed("frame is not the padded length"));
     }
-    let padding = frame.get(content_end..).ok_or(short.clone())?;
+    let padding = frame_bytes.get(content_end..).ok_or(short.clone())?;
     if padding.iter().any(|&b| b != 0) {
         return Err(OpenError::Malformed("nonzero padding"));
     }
-    let encoded = frame.get(FRAME_LEN_PREFIX..content_end).ok_or(short)?;
+    let encoded = frame_bytes
+        .get(FRAME_LEN_PREFIX..content_end)
+        .ok_or(short)?;
     let (content, body_start) = Content::decode(encoded)?;
     let body_start = FRAME_LEN_PREFIX + body_start;
     if body_start > content_end {
         return Err(OpenError::Malformed("content shorter than its header"));
     }
-    frame.copy_within(body_start..content_end, 0);
+    buf.copy_within(frame.start + body_start..frame.start + content_end, 0);
     // Truncating keeps the capacity, which `Zeroizing<Vec<u8>>` wipes in full on drop.
-    frame.truncate(content_end - body_start);
-    Ok(Opened {
-        content,
-        body: frame,
-    })
+    buf.truncate(content_end - body_start);
+    Ok(Opened { content, body: buf })
 }
 
 #[cfg(test)]
@@ -330,7 +320,8 @@ mod tests {
 
         #[test]
         fn unframe_never_panics_on_arbitrary_frames(frame in prop::collection::vec(any::<u8>(), 0..1300)) {
-            let _ = unframe(Zeroizing::new(frame));
+            let len = frame.len();
+            let _ = unframe(Zeroizing::new(frame), 0..len);
         }
 
         #[test]
@@ -355,7 +346,8 @@ mod tests {
                 frame[at] |= 1;
             }
             let sent = frame.clone();
-            let result = unframe(Zeroizing::new(frame));
+            let len = frame.len();
+            let result = unframe(Zeroizing::new(frame), 0..len);
             if declared_delta == 0 && extra_blocks == 0 && !padding_dirty {
                 // As sealed: it opens exactly when its content decodes.
                 let expected = Content::decode(&content);

@@ -151,6 +151,6 @@ impl FromStr for SecretKey {
     /// Accepts a bare 46-character fragment or a full v2 link, with the
     /// trimming of [`crate::link::parse_key`]; a v1 key is the wrong length here.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_fragment(crate::link::fragment_of(s))
+        Self::from_fragment(crate::fragment::fragment_of(s))
     }
 }
