@@ -108,3 +108,50 @@ export function wireCopy(button, field) {
     }, 1500);
   });
 }
+
+/** Takes the part after `#` out of the address bar and this history entry
+ *  (the page keeps what it needs in memory). Nothing is sent anywhere. */
+export function forgetFragment() {
+  if (location.hash || location.href.endsWith("#")) {
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+}
+
+/** A size for people: "300 bytes", "64 KiB", "10 MiB", "1.5 MiB". */
+export function describeBytes(n) {
+  if (n < 1024) return `${n} byte${n === 1 ? "" : "s"}`;
+  const units = ["KiB", "MiB", "GiB"];
+  let value = n;
+  let unit = "";
+  for (const u of units) {
+    value /= 1024;
+    unit = u;
+    if (value < 1024) break;
+  }
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 1 : 0);
+  return `${text} ${unit}`;
+}
+
+/** A time in words for this reader's locale, with seconds when `precise`. */
+export function describeTime(unixSecs, precise = false) {
+  return new Date(unixSecs * 1000).toLocaleString(undefined, {
+    dateStyle: "medium",
+    timeStyle: precise ? "medium" : "short",
+  });
+}
+
+/** "in 3 hours", "5 minutes ago": how far `unixSecs` is from now. */
+export function describeFromNow(unixSecs) {
+  const diff = unixSecs - Date.now() / 1000;
+  const abs = Math.abs(diff);
+  const steps = [
+    [86400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+  ];
+  const fmt = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  for (const [size, unit] of steps) {
+    if (abs >= size) return fmt.format(Math.round(diff / size), unit);
+  }
+  return fmt.format(Math.round(diff), "second");
+}

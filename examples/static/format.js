@@ -45,47 +45,75 @@ function subtle() {
 // ---------------------------------------------------------------- encodings
 
 const B64U = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const B64U_INDEX = new Map([...B64U].map((c, i) => [c, i]));
+const B64U_CODES = enc.encode(B64U);
+const B64U_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64U.length; i++) B64U_VALUES[B64U.charCodeAt(i)] = i;
+const ASCII = new TextDecoder("utf-8");
 
-/** base64url without padding. */
+/** base64url without padding. Linear in the input (files of megabytes). */
 export function b64uEncode(bytes) {
-  let out = "";
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil((n * 4) / 3));
+  let o = 0;
   let i = 0;
-  for (; i + 3 <= bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += B64U[(n >> 18) & 63] + B64U[(n >> 12) & 63] + B64U[(n >> 6) & 63] + B64U[n & 63];
+  for (; i + 3 <= n; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = B64U_CODES[v >> 18];
+    out[o++] = B64U_CODES[(v >> 12) & 63];
+    out[o++] = B64U_CODES[(v >> 6) & 63];
+    out[o++] = B64U_CODES[v & 63];
   }
-  const rest = bytes.length - i;
+  const rest = n - i;
   if (rest === 1) {
-    const n = bytes[i] << 16;
-    out += B64U[(n >> 18) & 63] + B64U[(n >> 12) & 63];
+    const v = bytes[i] << 16;
+    out[o++] = B64U_CODES[v >> 18];
+    out[o++] = B64U_CODES[(v >> 12) & 63];
   } else if (rest === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += B64U[(n >> 18) & 63] + B64U[(n >> 12) & 63] + B64U[(n >> 6) & 63];
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out[o++] = B64U_CODES[v >> 18];
+    out[o++] = B64U_CODES[(v >> 12) & 63];
+    out[o++] = B64U_CODES[(v >> 6) & 63];
   }
-  return out;
+  return ASCII.decode(out);
+}
+
+function b64uValue(text, i) {
+  const c = text.charCodeAt(i);
+  return c < 128 ? B64U_VALUES[c] : -1;
 }
 
 /** Strict base64url without padding: canonical trailing bits, no other
- *  characters. Returns null on any deviation. */
+ *  characters (no `=`, `+`, `/` or whitespace). Returns null on any deviation. */
 export function b64uDecode(text) {
   if (typeof text !== "string" || text.length % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
+  const len = text.length;
+  const out = new Uint8Array(Math.floor((len * 3) / 4));
   let o = 0;
-  for (const c of text) {
-    const v = B64U_INDEX.get(c);
-    if (v === undefined) return null;
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const a = b64uValue(text, i);
+    const b = b64uValue(text, i + 1);
+    const c = b64uValue(text, i + 2);
+    const d = b64uValue(text, i + 3);
+    if ((a | b | c | d) < 0) return null;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 0xff;
+    out[o++] = v & 0xff;
   }
-  // Leftover bits must be zero (canonical encoding).
-  if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) return null;
+  const rest = len - i;
+  if (rest >= 2) {
+    const a = b64uValue(text, i);
+    const b = b64uValue(text, i + 1);
+    const c = rest === 3 ? b64uValue(text, i + 2) : 0;
+    if ((a | b | c) < 0) return null;
+    // Leftover bits must be zero (canonical encoding).
+    if (rest === 2 && (b & 0x0f) !== 0) return null;
+    if (rest === 3 && (c & 0x03) !== 0) return null;
+    const v = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = v >> 16;
+    if (rest === 3) out[o++] = (v >> 8) & 0xff;
+  }
   return o === out.length ? out : null;
 }
 
@@ -100,7 +128,7 @@ export function fromHex(text) {
   return out;
 }
 
-function concat(...parts) {
+export function concat(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {

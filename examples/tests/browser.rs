@@ -1,6 +1,8 @@
 //! The page in a real Chromium, driven through chromedriver with fantoccini:
-//! the JavaScript format against every known-answer vector, the create and
-//! reveal views end to end, and links crossing between the page and the CLI.
+//! the JavaScript formats (v1 and v2) against every known-answer vector and
+//! against Rust on generated inputs, the create, reveal and receipt views end
+//! to end (passphrases, files, receipts: `browser_v2/`), and links
+//! crossing between the page and the CLI.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian); a missing one fails with
 //! the install command. Screenshots of each view go to `target/screenshots/`.
@@ -15,9 +17,16 @@ mod common {
     pub(crate) mod server;
 }
 
+/// The v2 tests, in `tests/browser_v2/`.
+mod browser_v2 {
+    pub(crate) mod format_v2;
+    pub(crate) mod v2_flows;
+}
+
 use std::process::Stdio;
 use std::time::Duration;
 
+use base64ct::Encoding as _;
 use common::api::{Api, Sealed, sealed, sealed_with};
 use common::browser::{Browser, Chromedriver};
 use common::keys::{KEYS, key};
@@ -113,10 +122,12 @@ fn key_inputs() -> Vec<String> {
     inputs
 }
 
+/// What Rust makes of `input` as a v1 key (v2 fragments are `format_v2`'s).
 fn rust_parse(input: &str) -> Option<String> {
-    oneshot_core::link::parse_key(input)
-        .ok()
-        .map(|k| k.to_fragment().to_string())
+    match oneshot_core::link::parse_key(input) {
+        Ok(oneshot_core::link::LinkKey::V1(k)) => Some(k.to_b64u().to_string()),
+        _ => None,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -250,7 +261,14 @@ async fn create_in_page(browser: &Browser, base: &str, secret: &str, shots: bool
         .send_keys(secret)
         .await
         .unwrap();
-    click(browser, "input[name=ttl][value='3600']").await;
+    browser
+        .client
+        .find(Locator::Id("ttl"))
+        .await
+        .unwrap()
+        .select_by_value("3600")
+        .await
+        .unwrap();
     if shots {
         browser.screenshot("1-create").await;
     }
@@ -272,12 +290,18 @@ async fn create_in_page(browser: &Browser, base: &str, secret: &str, shots: bool
     link
 }
 
-/// Opens `link` in a session, waits for the reveal view, asserts nothing is shown.
+/// Opens `link` in a session, waits for the reveal view, asserts nothing is
+/// shown and the key is already out of the address bar.
 async fn open_link(browser: &Browser, link: &str) {
     browser.client.goto(link).await.unwrap();
     browser
         .wait_js("document.body.dataset.ready === 'reveal'", WAIT)
         .await;
+    let url = browser.client.current_url().await.unwrap();
+    assert!(
+        url.fragment().is_none(),
+        "key out of the address bar at load: {url}"
+    );
     assert!(visible(browser, "ready-view").await);
     assert!(!visible(browser, "secret-view").await);
     assert_eq!(
@@ -348,8 +372,48 @@ async fn create_reveal_once_and_tampered_links_in_chromium() {
     open_link(&reader, &link).await;
     assert_eq!(press_reveal(&reader).await, "gone");
     let status = text_of(&reader, "#reveal-status").await;
-    assert!(status.contains("already viewed or has expired"), "{status}");
+    assert!(status.contains("already viewed, has expired"), "{status}");
     reader.screenshot("5-already-viewed").await;
+
+    // The page made a v2 link; tampered v2 links, against a fresh page-made
+    // secret. An unknown flag bit is refused at once, with no request.
+    let writer = driver.session().await;
+    let link = create_in_page(&writer, &server.base, "tamper with me", false).await;
+    writer.close().await;
+    let (page, fragment) = link.split_once('#').unwrap();
+    assert_eq!(fragment.len(), 46, "a v2 fragment: {link}");
+    let mut bytes = base64ct::Base64UrlUnpadded::decode_vec(fragment).unwrap();
+    assert_eq!(bytes[..2], [2, 0], "version 2, no passphrase");
+    let takes = server.counts.takes();
+    bytes[1] = 0x02;
+    let unknown = format!(
+        "{page}#{}",
+        base64ct::Base64UrlUnpadded::encode_string(&bytes)
+    );
+    reader.client.goto(&unknown).await.unwrap();
+    reader
+        .wait_js("document.body.dataset.ready === 'malformed'", WAIT)
+        .await;
+    assert!(!visible(&reader, "ready-view").await);
+    // The passphrase flag set: the page asks for one, and the flipped flag
+    // derives another id, which finds nothing and burns nothing.
+    bytes[1] = 0x01;
+    let flipped = format!(
+        "{page}#{}",
+        base64ct::Base64UrlUnpadded::encode_string(&bytes)
+    );
+    open_link(&reader, &flipped).await;
+    assert_eq!(
+        reader.js("document.body.dataset.needs").await,
+        json!("passphrase")
+    );
+    assert_eq!(server.counts.takes(), takes, "no request before Reveal");
+    type_into(&reader, "passphrase", "anything").await;
+    assert_eq!(press_reveal(&reader).await, "gone");
+    assert_eq!(server.entries(), 1, "the real secret still exists");
+    open_link(&reader, &link).await;
+    assert_eq!(press_reveal(&reader).await, "revealed");
+    assert_eq!(value_of(&reader, "secret").await, "tamper with me");
 
     // Tampered links, against a fresh secret made outside the page, under
     // a fixed key so that the tampering never depends on the draw.
@@ -462,7 +526,14 @@ async fn cli_links_open_in_the_page_and_page_links_in_the_cli() {
         .send_keys("custom lifetime")
         .await
         .unwrap();
-    click(&browser, "#ttl-custom").await;
+    browser
+        .client
+        .find(Locator::Id("ttl"))
+        .await
+        .unwrap()
+        .select_by_value("custom")
+        .await
+        .unwrap();
     assert!(visible(&browser, "custom-ttl").await);
     browser
         .js("document.getElementById('custom-amount').value = '2', document.getElementById('custom-unit').value = '3600', true")
@@ -607,14 +678,12 @@ async fn create_page_asks_for_the_token_when_the_server_needs_one() {
     // The server's limits: lifetimes over 2 h are disabled, 1 h is chosen.
     assert_eq!(
         writer
-            .js("[...document.querySelectorAll('input[name=ttl]:disabled')].map(r => r.value).join()")
+            .js("[...document.querySelectorAll('#ttl option:disabled')].map(o => o.value).join()")
             .await,
         json!("86400,259200")
     );
     assert_eq!(
-        writer
-            .js("document.querySelector('input[name=ttl]:checked').value")
-            .await,
+        writer.js("document.getElementById('ttl').value").await,
         json!("3600")
     );
     let status = {

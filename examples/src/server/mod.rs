@@ -7,7 +7,8 @@
 //! | --- | --- |
 //! | `GET /` | the create page |
 //! | `GET /s` | the reveal page (the key travels in the fragment, `/s#<key>`) |
-//! | `GET /static/{style.css, format.js, common.js, create.js, reveal.js, favicon.svg}` | the page's files, embedded in the binary |
+//! | `GET /r` | the receipt page (the receipt travels in the fragment, `/r#<receipt>`) |
+//! | `GET /static/{style.css, format.js, format2.js, common.js, create.js, reveal.js, receipt.js, favicon.svg}` | the page's files, embedded in the binary |
 //! | `POST /api/v1/secrets` | v1 [`CreateRequest`](crate::wire::v1::CreateRequest) → `201` [`CreateResponse`](crate::wire::v1::CreateResponse) |
 //! | `POST /api/v1/secrets/take` | v1 [`TakeRequest`](crate::wire::v1::TakeRequest) → `200` [`TakeResponse`](crate::wire::v1::TakeResponse) |
 //! | `GET /api/v1/config` | `200` [`ConfigResponse`](crate::wire::v1::ConfigResponse), for both versions |
@@ -226,6 +227,7 @@ impl App {
         api::routes()
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
+            .route("/r", get(assets::receipt_page))
             .route("/static/{file}", get(assets::static_file))
             .route("/favicon.ico", get(assets::favicon))
             .fallback(api::not_found)

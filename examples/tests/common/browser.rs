@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64ct::Encoding;
 use serde_json::{Value, json};
 
 /// `target/` of this build, for screenshots people can look at.
@@ -93,6 +94,17 @@ impl Chromedriver {
 
     /// A fresh browser session with its own empty profile.
     pub(crate) async fn session(&self) -> Browser {
+        self.session_with(true).await
+    }
+
+    /// A fresh session in which pages run no script of their own (the
+    /// driver's commands still work): what a page shows when its script is
+    /// blocked.
+    pub(crate) async fn session_without_javascript(&self) -> Browser {
+        self.session_with(false).await
+    }
+
+    async fn session_with(&self, javascript: bool) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let args = vec![
             "--headless".to_owned(),
@@ -110,10 +122,11 @@ impl Chromedriver {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": self.chromium.display().to_string(), "args": args }),
-        );
+        let mut options = json!({ "binary": self.chromium.display().to_string(), "args": args });
+        if !javascript {
+            options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = tokio::time::timeout(
             Duration::from_secs(30),
@@ -149,8 +162,9 @@ pub(crate) struct Browser {
 }
 
 impl Browser {
-    /// The browser console since the last call (chromedriver's log endpoint).
-    pub(crate) async fn console(&self) -> Vec<String> {
+    /// POSTs to one of chromedriver's own session endpoints (`/se/log`,
+    /// `/goog/cdp/execute`); the `value` of its answer.
+    async fn driver_post(&self, endpoint: &str, body: Value) -> Value {
         let id = self
             .client
             .session_id()
@@ -161,16 +175,43 @@ impl Browser {
             .build()
             .expect("client");
         let reply: Value = http
-            .post(format!("{}/session/{id}/se/log", self.driver_url))
-            .json(&json!({ "type": "browser" }))
-            .timeout(Duration::from_secs(10))
+            .post(format!("{}/session/{id}/{endpoint}", self.driver_url))
+            .json(&body)
+            .timeout(Duration::from_secs(30))
             .send()
             .await
-            .expect("chromedriver log endpoint")
+            .unwrap_or_else(|e| panic!("chromedriver {endpoint}: {e}"))
             .json()
             .await
-            .expect("JSON log");
-        reply["value"]
+            .expect("JSON answer");
+        assert!(
+            reply["value"].get("error").is_none(),
+            "chromedriver {endpoint}: {reply}"
+        );
+        reply["value"].clone()
+    }
+
+    /// Runs a Chrome DevTools Protocol command in this session.
+    pub(crate) async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.driver_post("goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
+            .await
+    }
+
+    /// Saves this session's downloads in `dir`, without asking.
+    pub(crate) async fn download_to(&self, dir: &std::path::Path) {
+        self.cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": dir.display().to_string() }),
+        )
+        .await;
+    }
+
+    /// The browser console since the last call (chromedriver's log endpoint).
+    pub(crate) async fn console(&self) -> Vec<String> {
+        let reply = self
+            .driver_post("se/log", json!({ "type": "browser" }))
+            .await;
+        reply
             .as_array()
             .map(|entries| {
                 entries
@@ -237,6 +278,40 @@ impl Browser {
     /// Saves a PNG of the viewport under target/screenshots/.
     pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");
+        let dir = target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Saves a PNG of the page's card (its `main` element and a margin),
+    /// beyond the viewport if it is taller, under target/screenshots/: the
+    /// compact pictures the docs use.
+    pub(crate) async fn screenshot_card(&self, name: &str) -> PathBuf {
+        const MARGIN: f64 = 16.0;
+        let rect = self
+            .js("(() => { const r = document.querySelector('main').getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()")
+            .await;
+        let side = |i: usize| rect[i].as_f64().expect("a number");
+        let shot = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({
+                    "format": "png",
+                    "captureBeyondViewport": true,
+                    "clip": {
+                        "x": (side(0) - MARGIN).max(0.0),
+                        "y": (side(1) - MARGIN).max(0.0),
+                        "width": side(2) + 2.0 * MARGIN,
+                        "height": side(3) + 2.0 * MARGIN,
+                        "scale": 1,
+                    },
+                }),
+            )
+            .await;
+        let png = base64ct::Base64::decode_vec(shot["data"].as_str().expect("PNG data"))
+            .expect("base64 PNG");
         let dir = target_dir().join("screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let path = dir.join(format!("{name}.png"));
