@@ -2,8 +2,9 @@
 # The whole test suite, with the system packages it needs.
 #
 # Installs what is missing with apt when run as root on Debian; otherwise names
-# the packages to install and stops. Then runs every test of the workspace with
-# all features. Extra arguments go to `cargo test` (e.g. `-p oneshot-redis`).
+# the packages to install and stops. Then runs the core's tests on its default
+# AES-GCM backend, and every test of the workspace with all features. Extra
+# arguments go to the workspace run only (e.g. `-p oneshot-redis`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,4 +39,9 @@ if ((${#missing[@]})); then
   fi
 fi
 
+if (($# == 0)); then
+  # `--all-features` turns on oneshot-core's `ring` backend everywhere, so the
+  # default (aes-gcm) backend gets its own run of the core's tests and vectors.
+  cargo test -p oneshot-core --features testkit --locked
+fi
 exec cargo test --workspace --all-features --locked "$@"
