@@ -97,6 +97,10 @@ mod envelope;
 mod error;
 pub mod format;
 mod fragment;
+/// The bodies of the fuzz targets; not part of the API (see `FUZZING.md`).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod id;
 pub mod link;

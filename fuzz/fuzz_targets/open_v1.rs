@@ -1,0 +1,6 @@
+//! Fuzz target `open_v1`: the body is `oneshot_core::fuzzing::open_v1`, shared with
+//! the corpus replay test (oneshot-core/tests/fuzz_corpus.rs); FUZZING.md
+//! describes its input and properties.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| oneshot_core::fuzzing::open_v1(data));
