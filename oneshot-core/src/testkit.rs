@@ -22,8 +22,8 @@
 //!
 //! Three cases need time to pass ([`expiry`], [`spent_outlives_the_lifetime`],
 //! [`receipt_expiry_and_retention`]); they run under `expiry_test` with the
-//! given `sleep`. Their lifetimes are a few hundred milliseconds, so a server
-//! runs them in real time in about a second.
+//! given `sleep`. Their lifetimes are [`SHORT_TTL`] (one second), so a server
+//! runs them in real time in about five seconds (they run concurrently).
 //!
 //! [`every_id_exactly_once`] puts 8,000 takes in flight at once. A networked
 //! backend should run the suite with response timeouts well above its
@@ -57,6 +57,10 @@ pub const LONG_TTL: Duration = Duration::from_secs(600);
 
 /// A retention long enough that no case sees it run out.
 pub const LONG_RETENTION: Duration = Duration::from_secs(600);
+
+/// The lifetime the timed cases let run out: long enough that a put and a
+/// take of a networked store on a loaded machine fit well inside it.
+pub const SHORT_TTL: Duration = Duration::from_secs(1);
 
 /// A fresh random id.
 pub fn random_id() -> SecretId {
@@ -219,7 +223,7 @@ where
     let short_guarded = random_id();
     let long = random_id();
     let proof = random_proof();
-    let ttl = Duration::from_millis(150);
+    let ttl = SHORT_TTL;
     store
         .put_with_ttl(&short, b"short", ttl, &Guards::NONE)
         .await
@@ -229,7 +233,7 @@ where
         .await
         .expect("put short guarded");
     put(&store, &long, b"long", &Guards::NONE).await;
-    sleep(Duration::from_millis(400)).await;
+    sleep(SHORT_TTL * 2).await;
     assert_eq!(
         take(&store, &short).await,
         TakeOutcome::NotFound,
@@ -443,7 +447,7 @@ where
     let plain = random_id();
     let guarded = random_id();
     let proof = random_proof();
-    let ttl = Duration::from_millis(150);
+    let ttl = SHORT_TTL;
     store
         .put_with_ttl(&plain, b"real", ttl, &Guards::NONE)
         .await
@@ -458,7 +462,7 @@ where
         b"real",
         "guarded take",
     );
-    sleep(Duration::from_millis(400)).await;
+    sleep(SHORT_TTL * 2).await;
     for id in [plain, guarded] {
         assert_already_exists(
             store
@@ -923,12 +927,14 @@ where
 {
     let id = random_id();
     let claim = random_receipt_claim();
-    let guards = Guards::NONE.with_receipt(claim.verifier(), Duration::from_millis(500));
+    let guards = Guards::NONE.with_receipt(claim.verifier(), SHORT_TTL * 2);
     store
-        .put_with_ttl(&id, b"x", Duration::from_millis(150), &guards)
+        .put_with_ttl(&id, b"x", SHORT_TTL, &guards)
         .await
         .expect("put");
-    sleep(Duration::from_millis(350)).await;
+    // Expired, with the retention (until 3 × SHORT_TTL) leaving room for
+    // the calls below on a slow machine.
+    sleep(SHORT_TTL * 3 / 2).await;
     let expired = assert_receipt(receipt_of(&store, &id, &claim).await, "after expiry");
     assert_eq!(expired.state, ReceiptState::Expired);
     assert_eq!(
@@ -946,7 +952,7 @@ where
             .await,
         "create while the receipt is kept",
     );
-    sleep(Duration::from_millis(700)).await;
+    sleep(SHORT_TTL * 2).await;
     assert_eq!(
         receipt_of(&store, &id, &claim).await,
         None,

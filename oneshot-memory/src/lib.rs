@@ -61,7 +61,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome, check_put};
 use oneshot_core::{PassphraseProof, ReceiptClaim, SecretId, SecretStore, StoreError};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -137,7 +137,7 @@ impl MemoryStoreBuilder {
     #[must_use]
     pub fn max_ttl(mut self, max: Duration) -> Self {
         // Beyond a century, `Instant` arithmetic could overflow; nothing needs more.
-        self.max_ttl = max.min(Duration::from_secs(100 * 365 * 24 * 3600));
+        self.max_ttl = max.min(oneshot_core::store::LONGEST_KEEP);
         self
     }
 
@@ -250,12 +250,7 @@ impl SecretStore for MemoryStore {
         ttl: Duration,
         guards: &Guards,
     ) -> Result<(), StoreError> {
-        if ttl < Duration::from_millis(1) || ttl > self.inner.max_ttl {
-            return Err(StoreError::InvalidTtl);
-        }
-        if envelope.is_empty() {
-            return Err(StoreError::EmptyEnvelope);
-        }
+        check_put(envelope, ttl, guards, self.inner.max_ttl)?;
         let now = Instant::now();
         // Copy outside the lock so large envelopes do not hold up other callers.
         let envelope = envelope.to_vec();

@@ -19,10 +19,6 @@ pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Default for [`PgConfig::purge_batch`].
 pub const DEFAULT_PURGE_BATCH: u32 = 1000;
 
-/// The longest lifetime any store setting may say: beyond it, microsecond
-/// arithmetic in `int8` and `float8` would lose precision.
-pub(crate) const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
 /// Configuration of a [`PgStore`](crate::PgStore), with a builder.
 ///
 /// ```no_run
@@ -126,7 +122,7 @@ impl PgConfig {
     /// at most 100 years.
     #[must_use]
     pub fn max_ttl(mut self, max: Duration) -> Self {
-        self.max_ttl = max.min(LONGEST);
+        self.max_ttl = max.min(oneshot_core::store::LONGEST_KEEP);
         self
     }
 

@@ -7,14 +7,16 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use oneshot_core::store::{BurnOutcome, BurnReason, Guards, Receipt, ReceiptState, TakeOutcome};
+use oneshot_core::store::{
+    BurnOutcome, BurnReason, Guards, Receipt, ReceiptState, TakeOutcome, check_put,
+};
 use oneshot_core::{PassphraseProof, ReceiptClaim, SecretId, SecretStore, StoreError};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_postgres::Row;
 
 use crate::classify::{self, Failure, ResponseTimeout};
-use crate::config::{LONGEST, PgConfig};
+use crate::config::PgConfig;
 use crate::error::{ConnectError, PgError};
 use crate::pool::{self, Conn, Pool};
 use crate::schema;
@@ -347,16 +349,8 @@ impl SecretStore for PgStore {
         guards: &Guards,
     ) -> Result<(), StoreError> {
         let inner = &self.inner;
-        if ttl < Duration::from_millis(1) || ttl > inner.max_ttl {
-            return Err(StoreError::InvalidTtl);
-        }
-        if envelope.is_empty() {
-            return Err(StoreError::EmptyEnvelope);
-        }
+        check_put(envelope, ttl, guards, inner.max_ttl)?;
         let retention = guards.receipt().map_or(Duration::ZERO, |r| r.retention);
-        if ttl.saturating_add(retention) > LONGEST {
-            return Err(StoreError::InvalidTtl);
-        }
         let (ttl, retention) = (micros(ttl), micros(retention));
         let pass_verifier = guards
             .passphrase()

@@ -11,8 +11,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Default for [`RedisConfig::max_ttl`]: 72 hours.
 pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(72 * 3600);
-/// The most [`RedisConfig::max_ttl`] accepts (100 years); longer is lowered to it.
-const MAX_TTL_CEILING: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// How `take` reads a plain secret and leaves its spent marker, in one step.
 ///
@@ -155,7 +153,7 @@ impl RedisConfig {
     /// ([`DEFAULT_MAX_TTL`]); raised to 1 ms, lowered to 100 years.
     #[must_use]
     pub fn max_ttl(mut self, max: Duration) -> Self {
-        self.max_ttl = max.clamp(Duration::from_millis(1), MAX_TTL_CEILING);
+        self.max_ttl = max.clamp(Duration::from_millis(1), oneshot_core::store::LONGEST_KEEP);
         self
     }
 
@@ -260,6 +258,9 @@ mod tests {
             config.clone().max_ttl(Duration::ZERO).max_ttl,
             Duration::from_millis(1)
         );
-        assert_eq!(config.max_ttl(Duration::MAX).max_ttl, MAX_TTL_CEILING);
+        assert_eq!(
+            config.max_ttl(Duration::MAX).max_ttl,
+            oneshot_core::store::LONGEST_KEEP
+        );
     }
 }

@@ -18,8 +18,6 @@ pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(72 * 3600);
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Default for [`SqliteConfig::purge_batch`].
 pub const DEFAULT_PURGE_BATCH: u32 = 1000;
-/// The longest lifetime any setting may say.
-pub(crate) const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// How hard SQLite pushes each commit to the disk (`PRAGMA synchronous`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -120,7 +118,7 @@ impl SqliteConfig {
     /// how long a taken, burned or destroyed id stays spent. Default 72 h.
     #[must_use]
     pub fn max_ttl(mut self, max: Duration) -> Self {
-        self.max_ttl = max.min(LONGEST);
+        self.max_ttl = max.min(oneshot_core::store::LONGEST_KEEP);
         self
     }
 

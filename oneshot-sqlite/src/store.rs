@@ -7,12 +7,12 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome, check_put};
 use oneshot_core::{PassphraseProof, ReceiptClaim, SecretId, SecretStore, StoreError};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use crate::config::{LONGEST, SqliteConfig};
+use crate::config::SqliteConfig;
 use crate::error::OpenError;
 use crate::ops::{Op, Reply};
 use crate::worker::{CLAIMED, Call, Job, QUEUED, Settings, WITHDRAWN, Worker, WorkerGone};
@@ -234,16 +234,8 @@ impl SecretStore for SqliteStore {
         ttl: Duration,
         guards: &Guards,
     ) -> Result<(), StoreError> {
-        if ttl < Duration::from_millis(1) || ttl > self.inner.max_ttl {
-            return Err(StoreError::InvalidTtl);
-        }
-        if envelope.is_empty() {
-            return Err(StoreError::EmptyEnvelope);
-        }
+        check_put(envelope, ttl, guards, self.inner.max_ttl)?;
         let retention = guards.receipt().map_or(Duration::ZERO, |r| r.retention);
-        if ttl.saturating_add(retention) > LONGEST {
-            return Err(StoreError::InvalidTtl);
-        }
         let op = Op::Put {
             id: *id,
             envelope: envelope.to_vec(),

@@ -43,7 +43,7 @@
 //! [`Arc`] itself for its racing tasks, so the store need not be `Clone`. A
 //! store that keeps time with `tokio::time::Instant` can run the timed cases
 //! on a paused clock; a server runs them in real time (`sleep:
-//! tokio::time::sleep` either way, about a second in all).
+//! tokio::time::sleep` either way, about five seconds in all).
 //!
 //! A complete backend (this is `tests/guide/map_store.rs`, compiled here and
 //! in this crate's tests):
@@ -76,10 +76,12 @@ use async_trait::async_trait;
 use crate::guard::{PassphraseProof, ReceiptClaim};
 use crate::id::SecretId;
 
+mod check;
 mod error;
 mod guards;
 mod outcome;
 
+pub use check::{LONGEST_KEEP, check_put};
 pub use error::{BoxError, StoreError};
 pub use guards::{Guards, PassphraseGuard, ReceiptGuard};
 pub use outcome::{BurnOutcome, BurnReason, Receipt, ReceiptState, TakeOutcome};

@@ -153,7 +153,7 @@ pub(crate) fn open_owned(
 
 /// Checks the decrypted frame at `frame` inside `buf` and cuts `buf` down to
 /// the body in place (one move, no copy).
-fn unframe(
+pub(crate) fn unframe(
     mut buf: Zeroizing<Vec<u8>>,
     frame: std::ops::Range<usize>,
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {

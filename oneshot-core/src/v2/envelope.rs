@@ -273,7 +273,10 @@ pub(crate) fn open_owned(derived: &Derived, envelope: Vec<u8>) -> Result<Opened,
 
 /// Checks the decrypted frame (§5 step 5) and its content (step 6), and
 /// strips the frame down to the body in place.
-fn unframe(mut buf: Zeroizing<Vec<u8>>, frame: Range<usize>) -> Result<Opened, OpenError> {
+pub(crate) fn unframe(
+    mut buf: Zeroizing<Vec<u8>>,
+    frame: Range<usize>,
+) -> Result<Opened, OpenError> {
     let short = OpenError::Malformed("frame shorter than its length prefix");
     let frame_bytes = buf.get(frame.clone()).ok_or(short.clone())?;
     let declared = frame_bytes

@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use oneshot_core::store::{
     BurnOutcome, BurnReason, Guards, Receipt, ReceiptState, SecretStore, StoreError, TakeOutcome,
+    check_put,
 };
 use oneshot_core::{PassphraseProof, PassphraseVerifier, ReceiptClaim, ReceiptVerifier, SecretId};
 use tokio::time::Instant;
@@ -81,12 +82,8 @@ impl SecretStore for MapStore {
         ttl: Duration,
         guards: &Guards,
     ) -> Result<(), StoreError> {
-        if ttl < Duration::from_millis(1) || ttl > MAX_TTL {
-            return Err(StoreError::InvalidTtl);
-        }
-        if envelope.is_empty() {
-            return Err(StoreError::EmptyEnvelope);
-        }
+        // A TTL under 1 ms or over MAX_TTL, an empty envelope: refused.
+        check_put(envelope, ttl, guards, MAX_TTL)?;
         let now = Instant::now();
         let mut state = self.lock();
         // Occupied: live, spent, or its receipt still kept.

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
+use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome, check_put};
 use oneshot_core::{
     PassphraseProof, PassphraseVerifier, ReceiptClaim, SecretId, SecretStore, StoreError,
 };
@@ -27,11 +27,6 @@ use crate::error::ConnectError;
 use keys::Keys;
 use lua::{Script, Scripts};
 use reply::{TakeReply, unexpected};
-
-/// The longest receipt retention accepted (100 years); longer is `InvalidTtl`.
-/// With the longest lifetime it keeps every expiry a script computes far
-/// below 2^53 ms, where Lua's numbers stay exact.
-const MAX_RETENTION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// A [`SecretStore`] on Redis. A plain secret is one string key: `SET … PX
 /// … NX` to create, `SET … "" XX GET PX <max_ttl>` (or a one-key script) to
@@ -204,13 +199,8 @@ impl RedisStore {
         ttl_ms: u128,
         guards: &Guards,
     ) -> Result<(), StoreError> {
-        let retention_ms = match guards.receipt() {
-            Some(receipt) if receipt.retention > MAX_RETENTION => {
-                return Err(StoreError::InvalidTtl);
-            }
-            Some(receipt) => ceil_ms(receipt.retention),
-            None => 0,
-        };
+        // `check_put` bounded the retention.
+        let retention_ms = guards.receipt().map_or(0, |r| ceil_ms(r.retention));
         let (ttl, retention) = (ttl_ms.to_string(), retention_ms.to_string());
         let passphrase = guards.passphrase();
         let attempts = passphrase.map(|g| g.attempts.get().to_string());
@@ -291,12 +281,7 @@ impl SecretStore for RedisStore {
         ttl: Duration,
         guards: &Guards,
     ) -> Result<(), StoreError> {
-        if ttl < Duration::from_millis(1) || ttl > self.inner.max_ttl {
-            return Err(StoreError::InvalidTtl);
-        }
-        if envelope.is_empty() {
-            return Err(StoreError::EmptyEnvelope);
-        }
+        check_put(envelope, ttl, guards, self.inner.max_ttl)?;
         let ttl_ms = ceil_ms(ttl);
         if guards.is_none() {
             self.create_plain(id, envelope, ttl_ms).await
