@@ -34,12 +34,13 @@ fn multi_thread() -> Runtime {
         .expect("runtime")
 }
 
-/// Put+take pairs over `store` at each concurrency; one element = one pair.
+/// Put+take pairs over the store `store_for(iters)` makes for each batch,
+/// at each concurrency; one element = one pair.
 fn pairs<S: SecretStore + Clone>(
     c: &mut Criterion,
     group_name: &str,
     runtime: &Runtime,
-    store: &S,
+    store_for: impl Fn(u64) -> S,
     concurrencies: &[usize],
 ) {
     let mut group = c.benchmark_group(group_name);
@@ -50,7 +51,7 @@ fn pairs<S: SecretStore + Clone>(
             &concurrency,
             |b, &concurrency| {
                 b.to_async(runtime).iter_custom(|iters| {
-                    let store = store.clone();
+                    let store = store_for(iters);
                     async move {
                         let run = put_take_pairs(store, concurrency, iters, BATCH_LIMIT, false)
                             .await
@@ -85,15 +86,28 @@ fn facade<S: SecretStore>(c: &mut Criterion, name: &str, runtime: &Runtime, ones
 fn memory(c: &mut Criterion) {
     // One core: the store's own cost, without cross-thread wake-ups.
     let runtime = single_thread();
-    let store = MemoryStore::new();
+    // Taken ids stay spent (the v2 store contract), so each batch gets a
+    // fresh store with room for one entry per pair (tasks round up).
+    let store_for = |iters: u64| {
+        MemoryStore::builder()
+            .max_entries(
+                usize::try_from(iters)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(100),
+            )
+            .build()
+    };
     pairs(
         c,
         "memory put+take (1 core)",
         &runtime,
-        &store,
+        store_for,
         &[1, 2, 8, 64],
     );
-    facade(c, "memory", &runtime, &OneShot::new(store));
+    // The facade's spent ids pile up across criterion's batches: room for
+    // far more than a 5 s measurement makes (~2 M at 3-4 µs each).
+    let facade_store = MemoryStore::builder().max_entries(20_000_000).build();
+    facade(c, "memory", &runtime, &OneShot::new(facade_store));
 }
 
 fn redis(c: &mut Criterion) {
@@ -102,7 +116,13 @@ fn redis(c: &mut Criterion) {
     let store = runtime
         .block_on(RedisStore::connect(&server.url()))
         .expect("connect to redis");
-    pairs(c, "redis put+take", &runtime, &store, &[1, 8, 64, 256]);
+    pairs(
+        c,
+        "redis put+take",
+        &runtime,
+        |_| store.clone(),
+        &[1, 8, 64, 256],
+    );
     facade(c, "redis", &runtime, &OneShot::new(store));
     drop(server);
 }

@@ -1,10 +1,16 @@
 //! Workloads shared by oneshot's criterion benches and the `oneshot-compare`
-//! tool, so both measure exactly the same thing.
+//! tool, so both measure exactly the same thing, and the pieces of the tool.
 //!
 //! Every workload is bounded in count and in time, and checks its own results:
 //! a benchmark that loses or duplicates secrets is wrong, not fast.
 #![forbid(unsafe_code)]
 
+pub mod child;
+pub mod compare;
+pub mod cpu;
+pub mod floor;
+pub mod footprint;
+pub mod http;
 pub mod openssl;
 pub mod redis_benchmark;
 pub mod workload;
@@ -19,4 +25,22 @@ pub const BODY_SIZES: [(usize, &str); 6] = [
     (1024 * 1024, "1 MiB"),
 ];
 
-pub use workload::{PairRun, WorkloadError, envelope_for, put_take_pairs};
+/// The body sizes of the format v2 rows (FORMAT-v2's text kind).
+pub const V2_BODY_SIZES: [(usize, &str); 4] = [
+    (256, "256 B"),
+    (1024, "1 KiB"),
+    (16 * 1024, "16 KiB"),
+    (1024 * 1024, "1 MiB"),
+];
+
+/// The AES-GCM backend this build of oneshot-core uses, as the `ring` feature
+/// of this crate selects it (`"ring"` or `"aes-gcm"`). Another crate in the
+/// same build could turn `oneshot-core/ring` on behind this crate's back; the
+/// benches are built on their own (`-p oneshot-benches`), where it cannot.
+pub const AEAD_BACKEND: &str = if cfg!(feature = "ring") {
+    "ring"
+} else {
+    "aes-gcm"
+};
+
+pub use workload::{PairRun, WorkloadError, envelope_for, prefill, put_take_pairs};

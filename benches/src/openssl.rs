@@ -1,7 +1,9 @@
-//! The reference for seal/open: `openssl speed -evp aes-256-gcm`, one size at a
-//! time, parsed from its machine-readable (`-mr`) output.
+//! The references for the format: `openssl speed -evp aes-256-gcm`, one size
+//! at a time, parsed from its machine-readable (`-mr`) output, for seal/open;
+//! `openssl kdf … PBKDF2`, timed, for a passphrase derivation.
 
 use std::process::Command;
+use std::time::Duration;
 
 /// Why OpenSSL's figure could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,34 @@ pub fn aes_256_gcm_bytes_per_sec(bytes: usize, seconds: u32) -> Result<f64, Open
     parse_mr(&text).ok_or_else(|| {
         OpensslError::Output(format!("{}{}", text, String::from_utf8_lossy(&out.stderr)))
     })
+}
+
+/// The CPU time of one PBKDF2-HMAC-SHA256 derivation of 32 bytes with
+/// `iterations` rounds by `openssl kdf`: the best of `runs` runs, less the
+/// best of the same with one round (the process's own start-up).
+pub fn pbkdf2_sha256(iterations: u32, runs: u32) -> Result<Duration, OpensslError> {
+    let best = |rounds: u32| -> Result<Duration, OpensslError> {
+        let mut best = Duration::MAX;
+        for _ in 0..runs.max(1) {
+            let started = crate::cpu::children_cpu();
+            let out = Command::new("openssl")
+                .args(["kdf", "-keylen", "32", "-kdfopt", "digest:SHA256"])
+                .args(["-kdfopt", "pass:correct horse battery staple"])
+                .args(["-kdfopt", "hexsalt:00112233445566778899aabbccddeeff"])
+                .args(["-kdfopt", &format!("iter:{rounds}"), "PBKDF2"])
+                .output()
+                .map_err(OpensslError::Missing)?;
+            let elapsed = crate::cpu::children_cpu().saturating_sub(started);
+            if !out.status.success() {
+                return Err(OpensslError::Output(
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                ));
+            }
+            best = best.min(elapsed);
+        }
+        Ok(best)
+    };
+    Ok(best(iterations)?.saturating_sub(best(1)?))
 }
 
 /// The `+F:<n>:<alg>:<bytes/s>...` line of `openssl speed -mr` (first size).

@@ -178,3 +178,53 @@ fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3)
         .expect("1 ns .. 60 s at 3 digits is a valid range")
 }
+
+/// Puts secrets `from..to` (ids made of `salt` and the index, all distinct
+/// from [`put_take_pairs`]' ids) with `concurrency` tasks, until all are in or
+/// `max_time` has passed. Returns how many were put. Every put must succeed.
+pub async fn prefill<S>(
+    store: S,
+    from: u64,
+    to: u64,
+    envelope_len: usize,
+    concurrency: usize,
+    max_time: Duration,
+) -> Result<u64, WorkloadError>
+where
+    S: SecretStore + Clone,
+{
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(from));
+    let envelope: Arc<[u8]> = vec![1u8; envelope_len].into();
+    let deadline = Instant::now() + max_time;
+    let ttl = Duration::from_secs(3600);
+    let mut tasks = Vec::with_capacity(concurrency.max(1));
+    for task in 0..concurrency.max(1) {
+        let (store, next, envelope) = (store.clone(), Arc::clone(&next), Arc::clone(&envelope));
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= to {
+                    break;
+                }
+                let mut bytes = [0xf1u8; 16];
+                bytes[8..].copy_from_slice(&i.to_le_bytes());
+                store
+                    .put_with_ttl(&SecretId::from_bytes(bytes), &envelope, ttl, &Guards::NONE)
+                    .await
+                    .map_err(|source| WorkloadError::Store {
+                        task,
+                        pair: i,
+                        source,
+                    })?;
+                done += 1;
+            }
+            Ok::<_, WorkloadError>(done)
+        }));
+    }
+    let mut put = 0;
+    for task in tasks {
+        put += task.await.map_err(|_| WorkloadError::Panicked)??;
+    }
+    Ok(put)
+}
