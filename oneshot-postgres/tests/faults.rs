@@ -6,9 +6,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::load::{Load, Outcome, check_invariants, started_after, time_to_recover};
 use common::{CALL_BOUND, RESPONSE_TIMEOUT, fault_config};
 use oneshot_core::store::{Guards, TakeOutcome};
+use oneshot_core::testkit::fault_load::{
+    Kind, Load, Outcome, assert_guarded_ran, check_invariants, started_after, time_to_recover,
+};
 use oneshot_core::testkit::{random_id, value_for};
 use oneshot_core::{SecretStore, StoreError};
 use oneshot_pg_harness::PgServer;
@@ -23,7 +25,7 @@ async fn fault_store(server: &PgServer) -> PgStore {
 async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_committed() {
     let mut server = PgServer::start();
     let store = fault_store(&server).await;
-    let load = Load::start(store.clone());
+    let load = Load::start(store.clone(), |_| random_id());
 
     sleep(Duration::from_millis(600)).await;
     load.next_epoch();
@@ -41,6 +43,7 @@ async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_c
     let iterations = load.finish().await;
 
     let summary = check_invariants("kill -9", &iterations, CALL_BOUND);
+    assert_guarded_ran("kill -9", &summary);
     eprintln!(
         "kill -9: killed at {killed_at:?}, restarted at {restarted_at:?}, recovered in \
          {recovery:?}; {summary:?}"
@@ -62,7 +65,7 @@ async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_c
             it.calls.iter().all(|c| !c.outcome.is_error()),
             "after recovery an iteration failed: {it:?}"
         );
-        assert_eq!(it.delivered(), 1, "after recovery: {it:?}");
+        assert_eq!(it.winners(), 1, "after recovery: {it:?}");
     }
 
     // What Redis without persistence cannot say: a secret delivered before
@@ -71,7 +74,7 @@ async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_c
     let mut taken_before = 0;
     let mut kept = 0;
     for it in iterations.iter().filter(|it| it.ended() < killed_at) {
-        if it.delivered() == 1 {
+        if it.winners() == 1 {
             taken_before += 1;
             let again = store.take(&it.id, None).await.expect("take after restart");
             assert_eq!(
@@ -85,7 +88,7 @@ async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_c
     for it in &iterations {
         // Committed, and no take that may have run: it must have survived.
         let untouched = it.takes().all(|o| o == Outcome::Unavailable);
-        if it.put() == Outcome::Ok && untouched && it.calls.len() > 1 {
+        if it.kind == Kind::Plain && it.put() == Outcome::Ok && untouched && it.calls.len() > 1 {
             kept += 1;
             let got = store.take(&it.id, None).await.expect("take after restart");
             assert_eq!(
@@ -99,7 +102,7 @@ async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_c
     // And a spent id is still spent: re-creating it is refused.
     for it in iterations
         .iter()
-        .filter(|it| it.ended() < killed_at && it.delivered() == 1)
+        .filter(|it| it.ended() < killed_at && it.winners() == 1)
         .take(100)
     {
         let forged = store
@@ -121,7 +124,7 @@ async fn kill_9_mid_load_then_restart_delivers_nothing_twice_and_loses_nothing_c
 async fn sigstop_fails_typed_and_bounded_then_sigcont_heals() {
     let server = PgServer::start();
     let store = fault_store(&server).await;
-    let load = Load::start(store.clone());
+    let load = Load::start(store.clone(), |_| random_id());
 
     sleep(Duration::from_millis(300)).await;
     load.next_epoch();
@@ -139,6 +142,7 @@ async fn sigstop_fails_typed_and_bounded_then_sigcont_heals() {
     let iterations = load.finish().await;
 
     let summary = check_invariants("SIGSTOP", &iterations, CALL_BOUND);
+    assert_guarded_ran("SIGSTOP", &summary);
     eprintln!(
         "SIGSTOP: paused at {paused_at:?}, resumed at {resumed_at:?}, recovered in \
          {recovery:?}; {summary:?}"

@@ -6,9 +6,11 @@
 
 mod common;
 
+use oneshot_core::testkit::fault_load;
+
 use std::time::Duration;
 
-use common::Outcome;
+use fault_load::Outcome;
 use oneshot_core::SecretStore;
 use oneshot_core::testkit::random_id;
 use oneshot_redis::RedisConfig;
@@ -30,7 +32,7 @@ async fn a_silent_cluster_connection_is_replaced() {
         .connect()
         .await
         .expect("connect to the cluster");
-    common::time_to_recover(&store, Duration::from_secs(5)).await;
+    fault_load::time_to_recover(&store, Duration::from_secs(5)).await;
     assert_eq!(store.cluster_connection_replacements(), 0);
 
     for node in cluster.nodes() {
@@ -91,7 +93,7 @@ async fn a_silent_cluster_connection_is_replaced() {
         1,
         "the silent connection was not replaced exactly once"
     );
-    let recovery = common::time_to_recover(&store, Duration::from_secs(5)).await;
+    let recovery = fault_load::time_to_recover(&store, Duration::from_secs(5)).await;
     eprintln!(
         "frozen for {:?}; {} calls failed; recovered in {recovery:?}",
         RESPONSE_TIMEOUT * 3 + Duration::from_millis(900),

@@ -4,10 +4,13 @@
 
 mod common;
 
+use oneshot_core::testkit::fault_load;
+
 use std::time::Duration;
 
-use common::{CALL_BOUND, Outcome, check_invariants, started_after};
+use common::CALL_BOUND;
 use oneshot_core::SecretId;
+use oneshot_core::testkit::fault_load::{Outcome, check_invariants, started_after};
 use oneshot_core::testkit::random_id;
 use oneshot_redis::RedisStore;
 use oneshot_redis_harness::{RedisCluster, SlotRanges, key_slot};
@@ -48,7 +51,7 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
 
     // Even tasks use keys on the victim, odd tasks keys elsewhere.
     let ids_store = store.clone();
-    let load = common::Load::start(store.clone(), move |task| {
+    let load = fault_load::Load::start(store.clone(), move |task| {
         id_where(&ids_store, &victim, task % 2 == 0)
     });
     sleep(Duration::from_millis(400)).await;
@@ -59,11 +62,11 @@ async fn killing_one_master_fails_its_slots_typed_and_bounded_and_spares_the_res
     sleep(Duration::from_millis(4000)).await;
     let iterations = load.finish().await;
     let victim_ranges = &ranges[VICTIM];
-    let on_victim = |it: &common::Iteration| victim_ranges.contains_key(&store.key_for(&it.id));
+    let on_victim = |it: &fault_load::Iteration| victim_ranges.contains_key(&store.key_for(&it.id));
 
     let summary = check_invariants("cluster kill", &iterations, CALL_BOUND);
     eprintln!("cluster kill: killed at {killed_at:?}; {summary:?}");
-    common::assert_guarded_ran("cluster kill", &summary);
+    fault_load::assert_guarded_ran("cluster kill", &summary);
 
     // Before the kill, everything worked.
     for it in iterations

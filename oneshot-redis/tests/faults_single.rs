@@ -4,10 +4,13 @@
 
 mod common;
 
+use oneshot_core::testkit::fault_load;
+
 use std::time::Duration;
 
-use common::{CALL_BOUND, Outcome, RESPONSE_TIMEOUT, check_invariants, started_after};
+use common::{CALL_BOUND, RESPONSE_TIMEOUT};
 use oneshot_core::store::{Guards, TakeOutcome};
+use oneshot_core::testkit::fault_load::{Outcome, check_invariants, started_after};
 use oneshot_core::testkit::{passphrase_guard, random_id, random_proof, random_receipt_claim};
 use oneshot_core::{SecretStore, StoreError};
 use oneshot_redis::RedisStore;
@@ -25,7 +28,7 @@ async fn fault_store(server: &RedisServer) -> RedisStore {
 async fn kill_9_mid_load_then_recover_on_the_same_port() {
     let mut server = RedisServer::start();
     let store = fault_store(&server).await;
-    let load = common::Load::start(store.clone(), |_| random_id());
+    let load = fault_load::Load::start(store.clone(), |_| random_id());
 
     sleep(Duration::from_millis(400)).await;
     load.next_epoch();
@@ -37,7 +40,7 @@ async fn kill_9_mid_load_then_recover_on_the_same_port() {
     load.next_epoch();
     let restarted_at = load.start.elapsed();
     // The same store object, not rebuilt, works again within 2 s.
-    let recovery = common::time_to_recover(&store, Duration::from_secs(2)).await;
+    let recovery = fault_load::time_to_recover(&store, Duration::from_secs(2)).await;
     let recovered_at = load.start.elapsed();
     sleep(Duration::from_millis(400)).await;
     let iterations = load.finish().await;
@@ -47,7 +50,7 @@ async fn kill_9_mid_load_then_recover_on_the_same_port() {
         "kill -9: killed at {killed_at:?}, restarted at {restarted_at:?}, recovered in \
          {recovery:?}; {summary:?}"
     );
-    common::assert_guarded_ran("kill -9", &summary);
+    fault_load::assert_guarded_ran("kill -9", &summary);
     assert!(
         summary.errors() > 0,
         "killing the server produced no errors at all"
@@ -77,7 +80,7 @@ async fn kill_9_mid_load_then_recover_on_the_same_port() {
 async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
     let server = RedisServer::start();
     let store = fault_store(&server).await;
-    let load = common::Load::start(store.clone(), |_| random_id());
+    let load = fault_load::Load::start(store.clone(), |_| random_id());
 
     sleep(Duration::from_millis(300)).await;
     load.next_epoch();
@@ -90,7 +93,7 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
     let resumed_at = load.start.elapsed();
     server.resume();
     load.next_epoch();
-    let recovery = common::time_to_recover(&store, Duration::from_secs(2)).await;
+    let recovery = fault_load::time_to_recover(&store, Duration::from_secs(2)).await;
     let recovered_at = load.start.elapsed();
     sleep(Duration::from_millis(400)).await;
     let iterations = load.finish().await;
@@ -103,7 +106,7 @@ async fn sigstop_fails_typed_within_the_response_timeout_and_sigcont_heals() {
         "SIGSTOP: paused at {paused_at:?}, resumed at {resumed_at:?}, recovered in \
          {recovery:?}; {summary:?}"
     );
-    common::assert_guarded_ran("SIGSTOP", &summary);
+    fault_load::assert_guarded_ran("SIGSTOP", &summary);
     let during: Vec<_> = iterations
         .iter()
         .flat_map(|it| &it.calls)

@@ -1,8 +1,6 @@
 //! Shared test helpers: servers, stores with test timeouts.
 #![allow(dead_code, unreachable_pub)]
 
-pub mod load;
-
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 

@@ -37,6 +37,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod fault_load;
+
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::Arc;
