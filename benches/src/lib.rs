@@ -33,14 +33,7 @@ pub const V2_BODY_SIZES: [(usize, &str); 4] = [
     (1024 * 1024, "1 MiB"),
 ];
 
-/// The AES-GCM backend this build of oneshot-core uses, as the `ring` feature
-/// of this crate selects it (`"ring"` or `"aes-gcm"`). Another crate in the
-/// same build could turn `oneshot-core/ring` on behind this crate's back; the
-/// benches are built on their own (`-p oneshot-benches`), where it cannot.
-pub const AEAD_BACKEND: &str = if cfg!(feature = "ring") {
-    "ring"
-} else {
-    "aes-gcm"
-};
+/// The AES-256-GCM implementation this build of oneshot-core uses.
+pub use oneshot_core::AEAD_BACKEND;
 
 pub use workload::{PairRun, WorkloadError, envelope_for, prefill, put_take_pairs};

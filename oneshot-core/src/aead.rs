@@ -9,6 +9,16 @@
 
 use crate::format::v1::{NONCE_LEN, TAG_LEN};
 
+/// Which AES-256-GCM implementation this build seals and opens with:
+/// `"ring"` (feature `ring`) or `"aes-gcm"` (the default). Any crate in a
+/// build can turn the feature on, so a benchmark or a log line that names the
+/// backend should read it here rather than guess from its own features.
+pub const AEAD_BACKEND: &str = if cfg!(feature = "ring") {
+    "ring"
+} else {
+    "aes-gcm"
+};
+
 /// The key length of AES-256.
 pub(crate) const KEY_LEN: usize = 32;
 

@@ -115,6 +115,7 @@ mod version;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use aead::AEAD_BACKEND;
 pub use claim::Claim;
 pub use envelope::{envelope_version, validate_envelope};
 pub use error::{
