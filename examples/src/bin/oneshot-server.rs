@@ -6,20 +6,19 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use oneshot_core::Policy;
-use oneshot_examples::server::{
-    App, CreateToken, DynStore, Limits, TokenError, serve, shutdown_signal,
-};
+use oneshot_examples::server::backend::{StoreArgs, open_store};
+use oneshot_examples::server::logging::{self, LogFormat};
+use oneshot_examples::server::{App, CreateToken, Limits, TokenError, serve, shutdown_signal};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
 /// Serves the oneshot page and its JSON API.
 ///
-/// With neither --redis nor --redis-cluster, secrets live in this process's
-/// memory and are lost when it stops.
+/// With no store flag (--redis, --redis-cluster, --postgres, --sqlite…),
+/// secrets live in this process's memory and are lost when it stops.
 #[derive(Debug, Parser)]
 #[command(name = "oneshot-server", version, after_help = AFTER_HELP)]
 struct Args {
@@ -27,13 +26,14 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
     listen: SocketAddr,
 
-    /// Store secrets in the Redis server at URL (redis://host:port/db).
-    #[arg(long, value_name = "URL", conflicts_with = "redis_cluster")]
-    redis: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 
-    /// Store secrets in a Redis Cluster; give one or more node URLs (repeat the flag).
-    #[arg(long, value_name = "URL")]
-    redis_cluster: Vec<String>,
+    /// Log lines as text (colour only on a terminal) or JSON objects, on
+    /// stderr. Requests are logged at debug (RUST_LOG=debug), secret ids
+    /// only as per-process keyed tags.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    log_format: LogFormat,
 
     /// Largest secret accepted, in bytes: a text, or a file's contents. A
     /// create request may be about a third larger (base64url), and a larger
@@ -80,11 +80,14 @@ struct Args {
 const AFTER_HELP: &str = "\
 Environment:
   ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file)
+  ONESHOT_REDIS_URL     the Redis URL (instead of --redis or --redis-url-file)
+  ONESHOT_POSTGRES_URL  the PostgreSQL URL (instead of --postgres or --postgres-url-file)
   RUST_LOG              log filter (default: info)
 
 Exit codes:
   0  stopped cleanly (Ctrl-C or SIGTERM)
-  1  cannot start: store unreachable, address in use
+  1  cannot start: store unreachable, address in use, or --strict and the
+     store's configuration may break the promises
   2  bad flags or configuration: invalid limits, an empty or unreadable token";
 
 /// The default of --max-bytes: 10 MiB, room for files.
@@ -126,35 +129,10 @@ fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
     }
 }
 
-async fn open_store(args: &Args) -> Result<(DynStore, String), String> {
-    if args.redis.is_some() || !args.redis_cluster.is_empty() {
-        return oneshot_examples::server::redis_store(
-            args.redis.as_deref(),
-            &args.redis_cluster,
-            args.max_ttl,
-        )
-        .await;
-    }
-    // Spent ids must stay spent for the longest lifetime a secret may have.
-    let store = oneshot_memory::MemoryStore::builder()
-        .max_ttl(args.max_ttl)
-        .build();
-    store
-        .spawn_purger(Duration::from_secs(30))
-        .map_err(|e| e.to_string())?;
-    Ok((Arc::new(store), "in-memory store".to_owned()))
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    logging::init(args.log_format);
     // Before anything else: a bad token is a configuration error.
     let token = match create_token(&args) {
         Ok(t) => t,
@@ -177,11 +155,15 @@ async fn main() -> ExitCode {
         .with_default_ttl(args.default_ttl)
         .with_passphrase_attempts(attempts)
         .with_receipt_retention(args.receipt_retention);
-    let (store, store_name) = match open_store(&args).await {
-        Ok(s) => s,
+    let opened = match args.store.backend(|name| std::env::var_os(name)) {
+        Ok(backend) => open_store(&backend, args.max_ttl, args.store.strict).await,
+        Err(e) => Err(e),
+    };
+    let (store, store_name) = match opened {
+        Ok(opened) => (opened.store, opened.name),
         Err(e) => {
             eprintln!("oneshot-server: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(if e.is_configuration() { 2 } else { 1 });
         }
     };
     let app = match App::new(store, policy) {

@@ -102,7 +102,9 @@
 mod api;
 mod assets;
 mod auth;
+pub mod backend;
 mod layers;
+pub mod logging;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -361,38 +363,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
         () = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
-}
-
-/// Connects to Redis (one URL) or a Redis Cluster (seed node URLs), logs what
-/// `check_server` warns about, and returns the store with a description for
-/// logs (passwords redacted by `oneshot-redis`).
-///
-/// `max_ttl` is the longest lifetime the policy allows: the store accepts
-/// it, and keeps spent ids that long.
-pub async fn redis_store(
-    redis: Option<&str>,
-    cluster: &[String],
-    max_ttl: Duration,
-) -> Result<(DynStore, String), String> {
-    let (config, what) = match redis {
-        Some(url) => (oneshot_redis::RedisConfig::new(url), "Redis"),
-        None => (
-            oneshot_redis::RedisConfig::cluster(cluster.iter().cloned()),
-            "Redis Cluster",
-        ),
-    };
-    let connected = config.max_ttl(max_ttl).connect().await;
-    let store = connected.map_err(|e| match std::error::Error::source(&e) {
-        Some(source) => format!("{e}: {source}"),
-        None => e.to_string(),
-    })?;
-    match store.check_server().await {
-        Ok(warnings) => {
-            for warning in warnings {
-                tracing::warn!(%warning, "Redis configuration may break oneshot's promises");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "could not check the Redis configuration"),
-    }
-    Ok((Arc::new(store), format!("{what} store")))
 }

@@ -1,0 +1,94 @@
+//! The built `oneshot-server` binary as a child process: started on a free
+//! port, its address read from stdout, its stderr kept or dropped.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
+
+/// A command for the binary on `127.0.0.1:0` with `args`, no store URL or
+/// create token inherited from the environment, and the log filter `filter`.
+pub(crate) fn command(args: &[&str], filter: &str) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(BIN);
+    command
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("ONESHOT_REDIS_URL")
+        .env_remove("ONESHOT_POSTGRES_URL")
+        .env_remove("ONESHOT_CREATE_TOKEN")
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", filter)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Starts `command` (whose stdout is piped) and waits for the line with its
+/// address: returns the child, that line and the base URL.
+pub(crate) async fn start(
+    mut command: tokio::process::Command,
+) -> (tokio::process::Child, String, String) {
+    let mut child = command.spawn().expect("start oneshot-server");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout was piped"));
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+        .await
+        .expect("the server prints its address within 10 s")
+        .expect("read stdout");
+    let at = line
+        .find("http://")
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let base = line[at..]
+        .split_whitespace()
+        .next()
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_owned();
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move {
+        let mut rest = Vec::new();
+        let _ = stdout.read_to_end(&mut rest).await;
+    });
+    (child, line, base)
+}
+
+/// Stops the child with SIGTERM and returns everything it wrote to its
+/// piped stderr.
+pub(crate) async fn stop_and_read_stderr(child: &mut tokio::process::Child) -> Vec<u8> {
+    let pid = child.id().expect("running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let mut logs = Vec::new();
+    let mut stderr = child.stderr.take().expect("stderr was piped");
+    tokio::time::timeout(Duration::from_secs(10), stderr.read_to_end(&mut logs))
+        .await
+        .expect("stderr closes within 10 s of SIGTERM")
+        .expect("read stderr");
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("stops within 10 s of SIGTERM")
+        .expect("wait");
+    assert!(exit.success(), "{exit:?}");
+    logs
+}
+
+/// Runs the binary with `args` and `env` to its exit (within 20 s): the exit
+/// code and stderr.
+pub(crate) async fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = command(args, "info");
+    command.envs(env.iter().copied()).stdout(Stdio::null());
+    let out = tokio::time::timeout(Duration::from_secs(20), command.output())
+        .await
+        .expect("exits within 20 s")
+        .expect("run oneshot-server");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
