@@ -9,11 +9,12 @@ mod common {
 }
 
 use std::process::Stdio;
+use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 use common::api::{Api, sealed};
-use common::bin::{command, run_to_exit, start, stop_and_read_stderr};
+use common::bin::{command, start, stop_and_read_stderr};
 
 /// Starts the binary with `args` and `env` (stderr discarded), returns the
 /// child and the base URL; the first line names `store`.
@@ -39,6 +40,21 @@ async fn create_take_once(api: &Api, body: &[u8]) {
     assert_eq!(&oneshot_core::open(&s.key, &envelope).unwrap()[..], body);
     assert_eq!(api.take(&s.claim).await.0, 404);
     assert_eq!(api.create(&s, None).await.0, 409, "spent ids stay spent");
+}
+
+/// Runs the binary with `args` and `env` to its exit (within 20 s): the exit
+/// code and stderr.
+async fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = command(args, "info");
+    command.envs(env.iter().copied()).stdout(Stdio::null());
+    let out = tokio::time::timeout(Duration::from_secs(20), command.output())
+        .await
+        .expect("exits within 20 s")
+        .expect("run oneshot-server");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Fails with exit `code` and `needle` on stderr, in one line.

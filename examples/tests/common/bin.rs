@@ -77,18 +77,3 @@ pub(crate) async fn stop_and_read_stderr(child: &mut tokio::process::Child) -> V
     assert!(exit.success(), "{exit:?}");
     logs
 }
-
-/// Runs the binary with `args` and `env` to its exit (within 20 s): the exit
-/// code and stderr.
-pub(crate) async fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
-    let mut command = command(args, "info");
-    command.envs(env.iter().copied()).stdout(Stdio::null());
-    let out = tokio::time::timeout(Duration::from_secs(20), command.output())
-        .await
-        .expect("exits within 20 s")
-        .expect("run oneshot-server");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
