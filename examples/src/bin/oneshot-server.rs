@@ -12,6 +12,7 @@ use clap::Parser;
 use oneshot_core::Policy;
 use oneshot_examples::server::backend::{StoreArgs, open_store};
 use oneshot_examples::server::logging::{self, LogFormat};
+use oneshot_examples::server::metrics::Metrics;
 use oneshot_examples::server::{App, CreateToken, Limits, TokenError, serve, shutdown_signal};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
@@ -28,6 +29,11 @@ struct Args {
 
     #[command(flatten)]
     store: StoreArgs,
+
+    /// Serve GET /metrics (Prometheus/OpenMetrics text) on this address,
+    /// apart from the API; off by default.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 
     /// Log lines as text (colour only on a terminal) or JSON objects, on
     /// stderr. Requests are logged at debug (RUST_LOG=debug), secret ids
@@ -166,6 +172,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(if e.is_configuration() { 2 } else { 1 });
         }
     };
+    let metrics = args.metrics_listen.map(|_| Metrics::new());
+    let store = match &metrics {
+        Some(m) => m.wrap_store(store),
+        None => store,
+    };
     let app = match App::new(store, policy) {
         Ok(app) => app.with_limits(limits),
         Err(e) => {
@@ -179,6 +190,10 @@ async fn main() -> ExitCode {
         Some(token) => app.with_create_token(token),
         None => app,
     };
+    let app = match &metrics {
+        Some(m) => app.with_metrics(m.clone()),
+        None => app,
+    };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -187,6 +202,20 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
+    let metrics_addr = match (args.metrics_listen, metrics) {
+        (Some(at), Some(m)) => match tokio::net::TcpListener::bind(at).await {
+            Ok(l) => {
+                let bound = l.local_addr().unwrap_or(at);
+                tokio::spawn(m.serve(l));
+                Some(bound)
+            }
+            Err(e) => {
+                eprintln!("oneshot-server: cannot listen on {at} for metrics: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        _ => None,
+    };
     // Only whether there is a token: never the token.
     let app_requires_token = app.create_requires_token();
     tracing::info!(
@@ -201,6 +230,7 @@ async fn main() -> ExitCode {
         read_timeout = %format_ttl(args.read_timeout),
         max_in_flight = args.max_in_flight,
         max_connections = args.max_connections,
+        metrics = ?metrics_addr,
         "oneshot-server started"
     );
     // Not println!: a closed stdout must not stop the server.
@@ -209,6 +239,10 @@ async fn main() -> ExitCode {
         out,
         "oneshot-server: open http://{addr}/ ({store_name}; Ctrl-C to stop)"
     )
+    .and_then(|()| match metrics_addr {
+        Some(at) => writeln!(out, "oneshot-server: metrics at http://{at}/metrics"),
+        None => Ok(()),
+    })
     .and_then(|()| out.flush());
     drop(out);
     match serve(listener, app, shutdown_signal()).await {

@@ -105,6 +105,7 @@ mod auth;
 pub mod backend;
 mod layers;
 pub mod logging;
+pub mod metrics;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -164,6 +165,7 @@ pub struct App {
     body_limit: usize,
     limits: Limits,
     create_token: Option<CreateToken>,
+    metrics: Option<metrics::Metrics>,
 }
 
 impl App {
@@ -177,6 +179,7 @@ impl App {
             body_limit,
             limits: Limits::default(),
             create_token: None,
+            metrics: None,
         })
     }
 
@@ -194,6 +197,15 @@ impl App {
     #[must_use]
     pub fn with_create_token(mut self, token: CreateToken) -> Self {
         self.create_token = Some(token);
+        self
+    }
+
+    /// The same, counting requests in `metrics` (whose
+    /// [`wrap_store`](metrics::Metrics::wrap_store) should have wrapped the
+    /// store, for the store's counters).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -226,7 +238,8 @@ impl App {
         // No `DefaultBodyLimit`: the handlers read bodies themselves
         // (`api::body`), enforcing `body_limit` and draining past it.
         let slots = Arc::new(Semaphore::new(permits(self.limits.max_in_flight)));
-        api::routes()
+        let metrics = self.metrics.clone();
+        let router = api::routes()
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
             .route("/r", get(assets::receipt_page))
@@ -241,7 +254,14 @@ impl App {
                 layers::shed_load,
             ))
             .layer(axum::middleware::from_fn(layers::security_headers))
-            .layer(axum::middleware::from_fn(layers::access_log))
+            .layer(axum::middleware::from_fn(layers::access_log));
+        match metrics {
+            Some(m) => router.layer(axum::middleware::from_fn_with_state(
+                m,
+                metrics::count_requests,
+            )),
+            None => router,
+        }
     }
 }
 

@@ -29,30 +29,50 @@ pub(crate) fn command(args: &[&str], filter: &str) -> tokio::process::Command {
 /// Starts `command` (whose stdout is piped) and waits for the line with its
 /// address: returns the child, that line and the base URL.
 pub(crate) async fn start(
-    mut command: tokio::process::Command,
+    command: tokio::process::Command,
 ) -> (tokio::process::Child, String, String) {
-    let mut child = command.spawn().expect("start oneshot-server");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout was piped"));
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
-        .await
-        .expect("the server prints its address within 10 s")
-        .expect("read stdout");
+    let (child, mut lines) = start_reading(command, 1).await;
+    let line = lines.remove(0);
+    let base = address_in(&line);
+    (child, line, base)
+}
+
+/// The `http://…` address in `line`, without a trailing slash.
+pub(crate) fn address_in(line: &str) -> String {
     let at = line
         .find("http://")
         .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let base = line[at..]
+    line[at..]
         .split_whitespace()
         .next()
         .expect("an address")
         .trim_end_matches('/')
-        .to_owned();
+        .to_owned()
+}
+
+/// Starts `command` (whose stdout is piped) and reads its first `n` lines
+/// (within 10 s), then keeps draining stdout.
+pub(crate) async fn start_reading(
+    mut command: tokio::process::Command,
+    n: usize,
+) -> (tokio::process::Child, Vec<String>) {
+    let mut child = command.spawn().expect("start oneshot-server");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout was piped"));
+    let mut lines = Vec::new();
+    for _ in 0..n {
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+            .await
+            .expect("the server prints its addresses within 10 s")
+            .expect("read stdout");
+        lines.push(line);
+    }
     // Keep draining stdout so the server never blocks on a full pipe.
     tokio::spawn(async move {
         let mut rest = Vec::new();
         let _ = stdout.read_to_end(&mut rest).await;
     });
-    (child, line, base)
+    (child, lines)
 }
 
 /// Stops the child with SIGTERM and returns everything it wrote to its
