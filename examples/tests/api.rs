@@ -1,5 +1,6 @@
 //! The JSON API against the real server on a free port, on the in-memory
-//! store and on a real `redis-server` (and Redis Cluster) spawned for the test.
+//! store, on a real `redis-server` (and Redis Cluster) spawned for the test,
+//! and on PostgreSQL (pg-harness) and SQLite (a temporary file).
 
 mod common {
     pub(crate) mod api;

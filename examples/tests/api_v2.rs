@@ -1,6 +1,6 @@
 //! The v2 JSON API (passphrases, files, receipts) against the real server on
-//! a free port: on the in-memory store, and on a real `redis-server` and
-//! Redis Cluster spawned for the test.
+//! a free port: on the in-memory store, on a real `redis-server` and Redis
+//! Cluster spawned for the test, and on PostgreSQL and SQLite.
 
 mod common {
     pub(crate) mod api;

@@ -1,8 +1,9 @@
 //! The page in a real Chromium, driven through chromedriver with fantoccini:
 //! the JavaScript formats (v1 and v2) against every known-answer vector and
 //! against Rust on generated inputs, the create, reveal and receipt views end
-//! to end (passphrases, files, receipts: `browser_v2/`), and links
-//! crossing between the page and the CLI.
+//! to end (passphrases, files, receipts: `browser_v2/`; create and reveal
+//! also on PostgreSQL and SQLite), and links crossing between the page and
+//! the CLI.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian); a missing one fails with
 //! the install command. Screenshots of each view go to `target/screenshots/`.

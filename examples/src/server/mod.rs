@@ -84,8 +84,9 @@
 //! Every response carries a strict Content-Security-Policy (own scripts and
 //! styles only, nothing inline, no framing), `Referrer-Policy: no-referrer`,
 //! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
-//! `X-Frame-Options: DENY`. Logs name routes, statuses and ids, never a key,
-//! claim, passphrase proof, receipt claim or envelope.
+//! `X-Frame-Options: DENY`. Logs name routes and statuses, and ids only as
+//! keyed tags ([`logging::IdTag`]), never a key, claim, passphrase proof,
+//! receipt claim or envelope.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
