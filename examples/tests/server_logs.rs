@@ -1,7 +1,8 @@
 //! The built `oneshot-server`'s logs on a pipe: no per-request line at
 //! INFO; at DEBUG secret ids only as keyed tags, which differ between two
 //! processes; no ANSI escape when stderr is not a terminal; with
-//! `--log-format json`, one JSON object per line.
+//! `--log-format json`, one JSON object per line; `--log-summary` lines
+//! count what happened.
 
 mod common {
     pub(crate) mod api;
@@ -136,5 +137,55 @@ async fn json_logs_are_one_object_per_line() {
         lines
             .iter()
             .any(|v| v["fields"]["route"] == "/api/v1/secrets")
+    );
+}
+
+/// The number after `name=` on `line`.
+fn field(line: &str, name: &str) -> u64 {
+    let key = format!(" {name}=");
+    let at = line
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} on {line:?}"));
+    line[at + key.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} on {line:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_lines_at_info_count_what_happened() {
+    let mut command = command(&["--log-summary", "1s"], "info");
+    command.stderr(Stdio::piped());
+    let (mut child, _, base) = start(command).await;
+    let api = Api::new(&base);
+    let s = sealed(b"counted");
+    assert_eq!(api.create(&s, None).await.0, 201);
+    assert_eq!(api.take(&s.claim).await.0, 200);
+    assert_eq!(api.take(&s.claim).await.0, 404);
+    assert_eq!(api.create(&s, None).await.0, 409);
+    // At least one tick after the last request.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let logs = String::from_utf8(stop_and_read_stderr(&mut child).await).unwrap();
+    assert_no_id(&logs, &[s.id]);
+    let summaries: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("summary of the last 1s"))
+        .collect();
+    assert!(!summaries.is_empty(), "{logs}");
+    assert!(summaries.iter().all(|l| l.contains("INFO")), "{logs}");
+    let total = |name: &str| summaries.iter().map(|l| field(l, name)).sum::<u64>();
+    assert_eq!(
+        [
+            total("requests"),
+            total("stored"),
+            total("taken"),
+            total("not_found"),
+            total("shed"),
+            total("store_failures"),
+        ],
+        [4, 1, 1, 1, 0, 0],
+        "{logs}"
     );
 }

@@ -35,6 +35,11 @@ struct Args {
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<SocketAddr>,
 
+    /// Log a summary line at INFO this often (e.g. 1h): counts of
+    /// requests, takes, not-founds… since the previous one. Off by default.
+    #[arg(long, value_parser = parse_ttl, value_name = "DURATION")]
+    log_summary: Option<Duration>,
+
     /// Log lines as text (colour only on a terminal) or JSON objects, on
     /// stderr. Requests are logged at debug (RUST_LOG=debug), secret ids
     /// only as per-process keyed tags.
@@ -172,7 +177,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(if e.is_configuration() { 2 } else { 1 });
         }
     };
-    let metrics = args.metrics_listen.map(|_| Metrics::new());
+    let metrics = (args.metrics_listen.is_some() || args.log_summary.is_some()).then(Metrics::new);
     let store = match &metrics {
         Some(m) => m.wrap_store(store),
         None => store,
@@ -202,6 +207,9 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
+    if let (Some(every), Some(m)) = (args.log_summary, &metrics) {
+        m.spawn_summary(every);
+    }
     let metrics_addr = match (args.metrics_listen, metrics) {
         (Some(at), Some(m)) => match tokio::net::TcpListener::bind(at).await {
             Ok(l) => {

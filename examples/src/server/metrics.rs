@@ -11,9 +11,13 @@
 //! | `oneshot_http_requests_shed_total` | | requests answered `503 busy` past `--max-in-flight` |
 //! | `oneshot_store_operations_total` | `op`, `outcome` | store calls: `put` (`stored`), `take` (`taken`, `not_found`, `passphrase_required`, `wrong_passphrase`), `receipt` (`found`, `not_found`), `burn` (`burned`, `refused`, `not_found`); any of them `already_exists`, `full`, `unavailable`, `indeterminate`, `invalid`, `backend` |
 //! | `oneshot_store_operation_seconds` | `op` | store call latency (histogram, 100 µs to ~6.5 s) |
+//!
+//! The same counts feed the optional summary line (`--log-summary`,
+//! [`Metrics::spawn_summary`]).
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -70,6 +74,73 @@ struct Inner {
     shed: Counter,
     store: Family<OutcomeLabels, Counter>,
     latency: Family<OpLabels, Histogram, fn() -> Histogram>,
+    totals: Totals,
+}
+
+/// Running totals for the summary line (the families cannot be read back
+/// without creating the series they are asked for).
+#[derive(Default)]
+struct Totals {
+    requests: AtomicU64,
+    shed: AtomicU64,
+    stored: AtomicU64,
+    taken: AtomicU64,
+    not_found: AtomicU64,
+    wrong_passphrase: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// What [`Metrics::spawn_summary`] logs: counts since the previous line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counts {
+    requests: u64,
+    shed: u64,
+    stored: u64,
+    taken: u64,
+    not_found: u64,
+    wrong_passphrase: u64,
+    failed: u64,
+}
+
+impl Totals {
+    fn read(&self) -> Counts {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Counts {
+            requests: get(&self.requests),
+            shed: get(&self.shed),
+            stored: get(&self.stored),
+            taken: get(&self.taken),
+            not_found: get(&self.not_found),
+            wrong_passphrase: get(&self.wrong_passphrase),
+            failed: get(&self.failed),
+        }
+    }
+
+    fn count(&self, outcome: &str) {
+        let total = match outcome {
+            "stored" => &self.stored,
+            "taken" => &self.taken,
+            "not_found" => &self.not_found,
+            "wrong_passphrase" => &self.wrong_passphrase,
+            "full" | "unavailable" | "indeterminate" | "backend" => &self.failed,
+            _ => return,
+        };
+        total.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Counts {
+    fn since(self, earlier: Self) -> Self {
+        Self {
+            requests: self.requests.wrapping_sub(earlier.requests),
+            shed: self.shed.wrapping_sub(earlier.shed),
+            stored: self.stored.wrapping_sub(earlier.stored),
+            taken: self.taken.wrapping_sub(earlier.taken),
+            not_found: self.not_found.wrapping_sub(earlier.not_found),
+            wrong_passphrase: self.wrong_passphrase.wrapping_sub(earlier.wrong_passphrase),
+            failed: self.failed.wrapping_sub(earlier.failed),
+        }
+    }
 }
 
 impl fmt::Debug for Metrics {
@@ -127,6 +198,7 @@ impl Metrics {
                 shed,
                 store,
                 latency,
+                totals: Totals::default(),
             }),
         }
     }
@@ -160,7 +232,39 @@ impl Metrics {
         axum::serve(listener, self.router()).await
     }
 
+    /// Logs at INFO, every `every`, what happened since the previous such
+    /// line: requests answered and shed, secrets stored, taken, not found,
+    /// wrong passphrases and store failures (counts only, never an id).
+    pub fn spawn_summary(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let metrics = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            let mut previous = metrics.inner.totals.read();
+            loop {
+                ticks.tick().await;
+                let now = metrics.inner.totals.read();
+                let c = now.since(previous);
+                previous = now;
+                tracing::info!(
+                    requests = c.requests,
+                    shed = c.shed,
+                    stored = c.stored,
+                    taken = c.taken,
+                    not_found = c.not_found,
+                    wrong_passphrase = c.wrong_passphrase,
+                    store_failures = c.failed,
+                    in_flight = metrics.inner.in_flight.get(),
+                    "summary of the last {}s",
+                    every.as_secs()
+                );
+            }
+        })
+    }
+
     fn store_call(&self, op: &'static str, outcome: &'static str, took: Duration) {
+        self.inner.totals.count(outcome);
         self.inner
             .store
             .get_or_create(&OutcomeLabels { op, outcome })
@@ -202,7 +306,9 @@ pub(crate) async fn count_requests(
     let response = next.run(req).await;
     if response.extensions().get::<Shed>().is_some() {
         inner.shed.inc();
+        inner.totals.shed.fetch_add(1, Ordering::Relaxed);
     }
+    inner.totals.requests.fetch_add(1, Ordering::Relaxed);
     inner
         .requests
         .get_or_create(&RequestLabels {
