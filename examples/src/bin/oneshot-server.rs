@@ -99,7 +99,8 @@ Exit codes:
   0  stopped cleanly (Ctrl-C or SIGTERM)
   1  cannot start: store unreachable, address in use, or --strict and the
      store's configuration may break the promises
-  2  bad flags or configuration: invalid limits, an empty or unreadable token";
+  2  bad flags or configuration: invalid limits, an empty or unreadable token
+     or URL file, a malformed store URL, two stores";
 
 /// The default of --max-bytes: 10 MiB, room for files.
 const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -214,7 +215,11 @@ async fn main() -> ExitCode {
         (Some(at), Some(m)) => match tokio::net::TcpListener::bind(at).await {
             Ok(l) => {
                 let bound = l.local_addr().unwrap_or(at);
-                tokio::spawn(m.serve(l));
+                tokio::spawn(async move {
+                    if let Err(e) = m.serve(l).await {
+                        tracing::error!(error = %e, "the metrics listener stopped");
+                    }
+                });
                 Some(bound)
             }
             Err(e) => {
