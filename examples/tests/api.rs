@@ -1,5 +1,6 @@
 //! The JSON API against the real server on a free port, on the in-memory
-//! store and on a real `redis-server` (and Redis Cluster) spawned for the test.
+//! store, on a real `redis-server` (and Redis Cluster) spawned for the test,
+//! and on PostgreSQL (pg-harness) and SQLite (a temporary file).
 
 mod common {
     pub(crate) mod api;
@@ -10,6 +11,7 @@ mod common {
     pub(crate) mod redis;
     pub(crate) mod redis_server;
     pub(crate) mod server;
+    pub(crate) mod sql;
 }
 
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use common::raw::{Req, b, expect_error};
 use common::redis::spawn_redis;
 use common::redis_server::server_on_redis;
 use common::server::TestServer;
+use common::sql::{Sql, server_on};
 use oneshot_core::Policy;
 use oneshot_examples::server::CreateToken;
 use oneshot_examples::wire::ErrorBody;
@@ -628,4 +631,25 @@ async fn redis_failures_are_503_with_the_right_retry_advice() {
     }
     assert!(codes.iter().any(|c| c == "unavailable"), "{codes:?}");
     server.stop().await;
+}
+
+/// The v1 suites on the server's SQL stores, opened as `--postgres` and
+/// `--sqlite` open them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_round_trip_races_conflicts_and_bad_inputs() {
+    sql_suites(Sql::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_round_trip_races_conflicts_and_bad_inputs() {
+    sql_suites(Sql::Sqlite).await;
+}
+
+async fn sql_suites(sql: Sql) {
+    let (held, server) = server_on(sql).await;
+    let api = Api::new(&server.base);
+    core_suite(&api).await;
+    bad_input_suite(&api).await;
+    server.stop().await;
+    drop(held);
 }

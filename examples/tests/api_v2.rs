@@ -1,6 +1,6 @@
 //! The v2 JSON API (passphrases, files, receipts) against the real server on
-//! a free port: on the in-memory store, and on a real `redis-server` and
-//! Redis Cluster spawned for the test.
+//! a free port: on the in-memory store, on a real `redis-server` and Redis
+//! Cluster spawned for the test, and on PostgreSQL and SQLite.
 
 mod common {
     pub(crate) mod api;
@@ -10,6 +10,7 @@ mod common {
     pub(crate) mod receipts;
     pub(crate) mod redis;
     pub(crate) mod server;
+    pub(crate) mod sql;
     pub(crate) mod v2;
 }
 
@@ -21,6 +22,7 @@ use common::api::{Api, sealed};
 use common::raw::{Req, b, expect_error};
 use common::redis::spawn_redis;
 use common::server::TestServer;
+use common::sql::{Sql, server_on};
 use common::v2::{SealedV2, V2, V2_KEYS, seal_v2, v2_key};
 use oneshot_core::v2::Kind;
 use oneshot_core::{PassphraseProof, Policy, ReceiptClaim};
@@ -930,4 +932,27 @@ async fn redis_cluster_v2_round_trips_and_receipts() {
     receipt_suite(&api).await;
     take_burn_race(&api, 10).await;
     server.stop().await;
+}
+
+/// The v2 suites on the server's SQL stores, opened as `--postgres` and
+/// `--sqlite` open them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_v2_round_trips_passphrases_and_receipts() {
+    sql_v2_suites(Sql::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_v2_round_trips_passphrases_and_receipts() {
+    sql_v2_suites(Sql::Sqlite).await;
+}
+
+async fn sql_v2_suites(sql: Sql) {
+    let (held, server) = server_on(sql).await;
+    let api = Api::new(&server.base);
+    core_suite(&api).await;
+    passphrase_suite(&api, 5).await;
+    receipt_suite(&api).await;
+    take_burn_race(&api, 10).await;
+    server.stop().await;
+    drop(held);
 }

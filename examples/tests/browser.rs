@@ -1,8 +1,9 @@
 //! The page in a real Chromium, driven through chromedriver with fantoccini:
 //! the JavaScript formats (v1 and v2) against every known-answer vector and
 //! against Rust on generated inputs, the create, reveal and receipt views end
-//! to end (passphrases, files, receipts: `browser_v2/`), and links
-//! crossing between the page and the CLI.
+//! to end (passphrases, files, receipts: `browser_v2/`; create and reveal
+//! also on PostgreSQL and SQLite), and links crossing between the page and
+//! the CLI.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian); a missing one fails with
 //! the install command. Screenshots of each view go to `target/screenshots/`.
@@ -15,6 +16,7 @@ mod common {
     pub(crate) mod redis;
     pub(crate) mod redis_server;
     pub(crate) mod server;
+    pub(crate) mod sql;
 }
 
 /// The v2 tests, in `tests/browser_v2/`.
@@ -32,6 +34,7 @@ use common::browser::{Browser, Chromedriver};
 use common::keys::{KEYS, key};
 use common::redis_server::server_on_redis;
 use common::server::TestServer;
+use common::sql::{Sql, server_on};
 use fantoccini::Locator;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -760,4 +763,33 @@ async fn create_page_asks_for_the_token_when_the_server_needs_one() {
     assert_eq!(value_of(&reader, "secret").await, secret);
     reader.close().await;
     server.stop().await;
+}
+
+/// The page on the server's SQL stores (opened as `--postgres` and
+/// `--sqlite` open them): created in the page, revealed in the page once,
+/// and a second reveal finds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_reveal_once_on_postgres_and_sqlite() {
+    let _guard = BROWSER_LOCK.lock().await;
+    let driver = Chromedriver::start().await;
+    for sql in [Sql::Postgres, Sql::Sqlite] {
+        let (held, server) = server_on(sql).await;
+        let secret = format!("kept in {sql:?} ✓");
+        let writer = driver.session().await;
+        let link = create_in_page(&writer, &server.base, &secret, false).await;
+        writer.close().await;
+        assert_eq!(server.counts.puts(), 1, "{sql:?}");
+
+        let reader = driver.session().await;
+        open_link(&reader, &link).await;
+        assert_eq!(server.counts.takes(), 0, "{sql:?}: loading took nothing");
+        assert_eq!(press_reveal(&reader).await, "revealed", "{sql:?}");
+        assert_eq!(value_of(&reader, "secret").await, secret, "{sql:?}");
+        open_link(&reader, &link).await;
+        assert_eq!(press_reveal(&reader).await, "gone", "{sql:?}");
+        assert_eq!(server.counts.takes(), 2, "{sql:?}");
+        reader.close().await;
+        server.stop().await;
+        drop(held);
+    }
 }

@@ -6,20 +6,20 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use oneshot_core::Policy;
-use oneshot_examples::server::{
-    App, CreateToken, DynStore, Limits, TokenError, serve, shutdown_signal,
-};
+use oneshot_examples::server::backend::{StoreArgs, open_store};
+use oneshot_examples::server::logging::{self, LogFormat};
+use oneshot_examples::server::metrics::Metrics;
+use oneshot_examples::server::{App, CreateToken, Limits, TokenError, serve, shutdown_signal};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
 /// Serves the oneshot page and its JSON API.
 ///
-/// With neither --redis nor --redis-cluster, secrets live in this process's
-/// memory and are lost when it stops.
+/// With no store flag (--redis, --redis-cluster, --postgres, --sqlite…),
+/// secrets live in this process's memory and are lost when it stops.
 #[derive(Debug, Parser)]
 #[command(name = "oneshot-server", version, after_help = AFTER_HELP)]
 struct Args {
@@ -27,13 +27,24 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
     listen: SocketAddr,
 
-    /// Store secrets in the Redis server at URL (redis://host:port/db).
-    #[arg(long, value_name = "URL", conflicts_with = "redis_cluster")]
-    redis: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
 
-    /// Store secrets in a Redis Cluster; give one or more node URLs (repeat the flag).
-    #[arg(long, value_name = "URL")]
-    redis_cluster: Vec<String>,
+    /// Serve GET /metrics (Prometheus/OpenMetrics text) on this address,
+    /// apart from the API; off by default.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+
+    /// Log a summary line at INFO this often (e.g. 1h): counts of
+    /// requests, takes, not-founds… since the previous one. Off by default.
+    #[arg(long, value_parser = parse_ttl, value_name = "DURATION")]
+    log_summary: Option<Duration>,
+
+    /// Log lines as text (colour only on a terminal) or JSON objects, on
+    /// stderr. Requests are logged at debug (RUST_LOG=debug), secret ids
+    /// only as per-process keyed tags.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    log_format: LogFormat,
 
     /// Largest secret accepted, in bytes: a text, or a file's contents. A
     /// create request may be about a third larger (base64url), and a larger
@@ -80,12 +91,16 @@ struct Args {
 const AFTER_HELP: &str = "\
 Environment:
   ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file)
+  ONESHOT_REDIS_URL     the Redis URL (instead of --redis or --redis-url-file)
+  ONESHOT_POSTGRES_URL  the PostgreSQL URL (instead of --postgres or --postgres-url-file)
   RUST_LOG              log filter (default: info)
 
 Exit codes:
   0  stopped cleanly (Ctrl-C or SIGTERM)
-  1  cannot start: store unreachable, address in use
-  2  bad flags or configuration: invalid limits, an empty or unreadable token";
+  1  cannot start: store unreachable, address in use, or --strict and the
+     store's configuration may break the promises
+  2  bad flags or configuration: invalid limits, an empty or unreadable token
+     or URL file, a malformed store URL, two stores";
 
 /// The default of --max-bytes: 10 MiB, room for files.
 const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -126,35 +141,10 @@ fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
     }
 }
 
-async fn open_store(args: &Args) -> Result<(DynStore, String), String> {
-    if args.redis.is_some() || !args.redis_cluster.is_empty() {
-        return oneshot_examples::server::redis_store(
-            args.redis.as_deref(),
-            &args.redis_cluster,
-            args.max_ttl,
-        )
-        .await;
-    }
-    // Spent ids must stay spent for the longest lifetime a secret may have.
-    let store = oneshot_memory::MemoryStore::builder()
-        .max_ttl(args.max_ttl)
-        .build();
-    store
-        .spawn_purger(Duration::from_secs(30))
-        .map_err(|e| e.to_string())?;
-    Ok((Arc::new(store), "in-memory store".to_owned()))
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
+    logging::init(args.log_format);
     // Before anything else: a bad token is a configuration error.
     let token = match create_token(&args) {
         Ok(t) => t,
@@ -177,12 +167,21 @@ async fn main() -> ExitCode {
         .with_default_ttl(args.default_ttl)
         .with_passphrase_attempts(attempts)
         .with_receipt_retention(args.receipt_retention);
-    let (store, store_name) = match open_store(&args).await {
-        Ok(s) => s,
+    let opened = match args.store.backend(|name| std::env::var_os(name)) {
+        Ok(backend) => open_store(&backend, args.max_ttl, args.store.strict).await,
+        Err(e) => Err(e),
+    };
+    let (store, store_name) = match opened {
+        Ok(opened) => (opened.store, opened.name),
         Err(e) => {
             eprintln!("oneshot-server: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(if e.is_configuration() { 2 } else { 1 });
         }
+    };
+    let metrics = (args.metrics_listen.is_some() || args.log_summary.is_some()).then(Metrics::new);
+    let store = match &metrics {
+        Some(m) => m.wrap_store(store),
+        None => store,
     };
     let app = match App::new(store, policy) {
         Ok(app) => app.with_limits(limits),
@@ -197,6 +196,10 @@ async fn main() -> ExitCode {
         Some(token) => app.with_create_token(token),
         None => app,
     };
+    let app = match &metrics {
+        Some(m) => app.with_metrics(m.clone()),
+        None => app,
+    };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -205,6 +208,27 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().unwrap_or(args.listen);
+    if let (Some(every), Some(m)) = (args.log_summary, &metrics) {
+        m.spawn_summary(every);
+    }
+    let metrics_addr = match (args.metrics_listen, metrics) {
+        (Some(at), Some(m)) => match tokio::net::TcpListener::bind(at).await {
+            Ok(l) => {
+                let bound = l.local_addr().unwrap_or(at);
+                tokio::spawn(async move {
+                    if let Err(e) = m.serve(l).await {
+                        tracing::error!(error = %e, "the metrics listener stopped");
+                    }
+                });
+                Some(bound)
+            }
+            Err(e) => {
+                eprintln!("oneshot-server: cannot listen on {at} for metrics: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        _ => None,
+    };
     // Only whether there is a token: never the token.
     let app_requires_token = app.create_requires_token();
     tracing::info!(
@@ -219,6 +243,7 @@ async fn main() -> ExitCode {
         read_timeout = %format_ttl(args.read_timeout),
         max_in_flight = args.max_in_flight,
         max_connections = args.max_connections,
+        metrics = ?metrics_addr,
         "oneshot-server started"
     );
     // Not println!: a closed stdout must not stop the server.
@@ -227,6 +252,10 @@ async fn main() -> ExitCode {
         out,
         "oneshot-server: open http://{addr}/ ({store_name}; Ctrl-C to stop)"
     )
+    .and_then(|()| match metrics_addr {
+        Some(at) => writeln!(out, "oneshot-server: metrics at http://{at}/metrics"),
+        None => Ok(()),
+    })
     .and_then(|()| out.flush());
     drop(out);
     match serve(listener, app, shutdown_signal()).await {

@@ -67,7 +67,11 @@ pub(super) async fn shed_load(
             drop(slot);
             response
         }
-        Err(_) => busy().into_response(),
+        Err(_) => {
+            let mut response = busy().into_response();
+            response.extensions_mut().insert(super::metrics::Shed);
+            response
+        }
     }
 }
 

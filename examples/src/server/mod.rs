@@ -84,8 +84,9 @@
 //! Every response carries a strict Content-Security-Policy (own scripts and
 //! styles only, nothing inline, no framing), `Referrer-Policy: no-referrer`,
 //! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
-//! `X-Frame-Options: DENY`. Logs name routes, statuses and ids, never a key,
-//! claim, passphrase proof, receipt claim or envelope.
+//! `X-Frame-Options: DENY`. Logs name routes and statuses, and ids only as
+//! keyed tags ([`logging::IdTag`]), never a key, claim, passphrase proof,
+//! receipt claim or envelope.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -102,7 +103,10 @@
 mod api;
 mod assets;
 mod auth;
+pub mod backend;
 mod layers;
+pub mod logging;
+pub mod metrics;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -162,6 +166,7 @@ pub struct App {
     body_limit: usize,
     limits: Limits,
     create_token: Option<CreateToken>,
+    metrics: Option<metrics::Metrics>,
 }
 
 impl App {
@@ -175,6 +180,7 @@ impl App {
             body_limit,
             limits: Limits::default(),
             create_token: None,
+            metrics: None,
         })
     }
 
@@ -192,6 +198,15 @@ impl App {
     #[must_use]
     pub fn with_create_token(mut self, token: CreateToken) -> Self {
         self.create_token = Some(token);
+        self
+    }
+
+    /// The same, counting requests in `metrics` (whose
+    /// [`wrap_store`](metrics::Metrics::wrap_store) should have wrapped the
+    /// store, for the store's counters).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -224,7 +239,8 @@ impl App {
         // No `DefaultBodyLimit`: the handlers read bodies themselves
         // (`api::body`), enforcing `body_limit` and draining past it.
         let slots = Arc::new(Semaphore::new(permits(self.limits.max_in_flight)));
-        api::routes()
+        let metrics = self.metrics.clone();
+        let router = api::routes()
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
             .route("/r", get(assets::receipt_page))
@@ -239,7 +255,14 @@ impl App {
                 layers::shed_load,
             ))
             .layer(axum::middleware::from_fn(layers::security_headers))
-            .layer(axum::middleware::from_fn(layers::access_log))
+            .layer(axum::middleware::from_fn(layers::access_log));
+        match metrics {
+            Some(m) => router.layer(axum::middleware::from_fn_with_state(
+                m,
+                metrics::count_requests,
+            )),
+            None => router,
+        }
     }
 }
 
@@ -361,38 +384,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
         () = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
-}
-
-/// Connects to Redis (one URL) or a Redis Cluster (seed node URLs), logs what
-/// `check_server` warns about, and returns the store with a description for
-/// logs (passwords redacted by `oneshot-redis`).
-///
-/// `max_ttl` is the longest lifetime the policy allows: the store accepts
-/// it, and keeps spent ids that long.
-pub async fn redis_store(
-    redis: Option<&str>,
-    cluster: &[String],
-    max_ttl: Duration,
-) -> Result<(DynStore, String), String> {
-    let (config, what) = match redis {
-        Some(url) => (oneshot_redis::RedisConfig::new(url), "Redis"),
-        None => (
-            oneshot_redis::RedisConfig::cluster(cluster.iter().cloned()),
-            "Redis Cluster",
-        ),
-    };
-    let connected = config.max_ttl(max_ttl).connect().await;
-    let store = connected.map_err(|e| match std::error::Error::source(&e) {
-        Some(source) => format!("{e}: {source}"),
-        None => e.to_string(),
-    })?;
-    match store.check_server().await {
-        Ok(warnings) => {
-            for warning in warnings {
-                tracing::warn!(%warning, "Redis configuration may break oneshot's promises");
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "could not check the Redis configuration"),
-    }
-    Ok((Arc::new(store), format!("{what} store")))
 }

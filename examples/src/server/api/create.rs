@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::body::{Fields, invalid};
 use super::{ApiError, StoreOp, gate, unix_secs};
 use crate::server::App;
+use crate::server::logging::IdTag;
 use crate::wire::{Field, error_codes as code, v1, v2};
 
 /// The fields a create request of one version has in common with the other.
@@ -127,8 +128,8 @@ pub(crate) async fn store(
         .await
     {
         Ok(expires_at) => {
-            tracing::info!(
-                %id,
+            tracing::debug!(
+                id = %IdTag(&id),
                 version = %f.version,
                 ttl_secs = ttl.map(|t| t.as_secs()),
                 bytes = envelope.len(),
@@ -151,12 +152,12 @@ pub(crate) async fn store(
         )),
         Err(CreateError::Store(err)) => {
             if !matches!(err, StoreError::AlreadyExists) {
-                tracing::warn!(%id, error = %err, "store failed on create");
+                tracing::warn!(id = %IdTag(&id), error = %err, "store failed on create");
             }
             Err(ApiError::store(&err, StoreOp::Create))
         }
         Err(other) => {
-            tracing::error!(%id, error = %other, "unexpected error on create");
+            tracing::error!(id = %IdTag(&id), error = %other, "unexpected error on create");
             Err(ApiError::indeterminate(
                 "the secret may or may not have been stored",
             ))

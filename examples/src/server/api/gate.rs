@@ -31,7 +31,7 @@ fn check(app: &App, req: &Request) -> Result<(), ApiError> {
     match bearer(req.headers()) {
         Some(presented) if token.matches(presented) => Ok(()),
         presented => {
-            tracing::info!(
+            tracing::debug!(
                 token_sent = presented.is_some(),
                 "create refused: no valid create token"
             );

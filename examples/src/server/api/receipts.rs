@@ -15,6 +15,7 @@ use oneshot_core::{ReceiptClaim, SecretId};
 use super::body::{Fields, invalid};
 use super::{ApiError, StoreOp, unix_secs};
 use crate::server::App;
+use crate::server::logging::IdTag;
 use crate::wire::v2::{
     BURN_PATH, BurnRefused, RECEIPT_PATH, Reason, ReceiptRequest, ReceiptResponse, State as Wire,
 };
@@ -85,7 +86,7 @@ fn wire(receipt: &Receipt) -> Option<ReceiptResponse> {
 }
 
 fn unknown_state(id: SecretId, receipt: &Receipt) -> ApiError {
-    tracing::error!(%id, ?receipt, "receipt state this server does not know");
+    tracing::error!(id = %IdTag(&id), ?receipt, "receipt state this server does not know");
     ApiError::internal()
 }
 
@@ -96,15 +97,15 @@ async fn receipt(State(app): State<App>, req: Request) -> Result<Response, ApiEr
     match app.oneshot.receipt(&id, &claim).await {
         Ok(Some(receipt)) => {
             let answer = wire(&receipt).ok_or_else(|| unknown_state(id, &receipt))?;
-            tracing::info!(%id, state = answer.state.as_str(), "receipt read");
+            tracing::debug!(id = %IdTag(&id), state = answer.state.as_str(), "receipt read");
             Ok((StatusCode::OK, Json(answer)).into_response())
         }
         Ok(None) => {
-            tracing::info!(%id, "receipt not found");
+            tracing::debug!(id = %IdTag(&id), "receipt not found");
             Err(receipt_not_found())
         }
         Err(err) => {
-            tracing::warn!(%id, error = %err, "store failed on receipt");
+            tracing::warn!(id = %IdTag(&id), error = %err, "store failed on receipt");
             Err(ApiError::store(&err, StoreOp::Receipt))
         }
     }
@@ -119,7 +120,7 @@ async fn burn(State(app): State<App>, req: Request) -> Result<Response, ApiError
     match app.oneshot.burn(&id, &claim).await {
         Ok(Some(BurnOutcome::Burned(receipt))) => {
             let answer = wire(&receipt).ok_or_else(|| unknown_state(id, &receipt))?;
-            tracing::info!(%id, "secret burned by its sender");
+            tracing::debug!(id = %IdTag(&id), "secret burned by its sender");
             Ok((StatusCode::OK, Json(answer)).into_response())
         }
         Ok(Some(BurnOutcome::Refused(receipt))) => {
@@ -136,7 +137,7 @@ async fn burn(State(app): State<App>, req: Request) -> Result<Response, ApiError
                 Wire::Expired => (code::EXPIRED, "not burned: the secret expired unread"),
                 Wire::Pending => return Err(unknown_state(id, &receipt)),
             };
-            tracing::info!(%id, state = answer.state.as_str(), "burn refused");
+            tracing::debug!(id = %IdTag(&id), state = answer.state.as_str(), "burn refused");
             let body = BurnRefused {
                 error: error.to_owned(),
                 message: message.to_owned(),
@@ -145,15 +146,15 @@ async fn burn(State(app): State<App>, req: Request) -> Result<Response, ApiError
             Err(ApiError::with_body(StatusCode::CONFLICT, &body))
         }
         Ok(None) => {
-            tracing::info!(%id, "burn found no receipt");
+            tracing::debug!(id = %IdTag(&id), "burn found no receipt");
             Err(receipt_not_found())
         }
         Ok(Some(other)) => {
-            tracing::error!(%id, outcome = ?other, "burn outcome this server does not know");
+            tracing::error!(id = %IdTag(&id), outcome = ?other, "burn outcome this server does not know");
             Err(ApiError::internal())
         }
         Err(err) => {
-            tracing::warn!(%id, error = %err, "store failed on burn");
+            tracing::warn!(id = %IdTag(&id), error = %err, "store failed on burn");
             Err(ApiError::store(&err, StoreOp::Burn))
         }
     }

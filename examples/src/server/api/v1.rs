@@ -14,6 +14,7 @@ use super::body::{Fields, invalid};
 use super::create::{self, CreateFields};
 use super::{ApiError, StoreOp};
 use crate::server::App;
+use crate::server::logging::IdTag;
 use crate::wire::SMALL_BODY_LIMIT;
 use crate::wire::v1::{
     CONFIG_PATH, CREATE_PATH, ConfigResponse, CreateRequest, TAKE_PATH, TakeRequest, TakeResponse,
@@ -60,7 +61,7 @@ async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError
     let id = claim.id();
     match app.oneshot.take_by_claim(&claim, None).await {
         Ok(TakeOutcome::Taken(envelope)) => {
-            tracing::info!(%id, version = "v1", "secret taken");
+            tracing::debug!(id = %IdTag(&id), version = "v1", "secret taken");
             let taken = TakeResponse {
                 envelope: Base64UrlUnpadded::encode_string(&envelope),
             };
@@ -69,11 +70,11 @@ async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError
         // A v1 claim never comes with a proof; a secret that needs one was
         // stored through the v2 API, and a v1 client could not open it.
         Ok(outcome) => {
-            tracing::info!(%id, version = "v1", ?outcome, "take found nothing");
+            tracing::debug!(id = %IdTag(&id), version = "v1", ?outcome, "take found nothing");
             Err(ApiError::secret_not_found())
         }
         Err(err) => {
-            tracing::warn!(%id, error = %err, "store failed on take");
+            tracing::warn!(id = %IdTag(&id), error = %err, "store failed on take");
             Err(ApiError::store(&err, StoreOp::Take))
         }
     }

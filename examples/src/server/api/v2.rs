@@ -17,6 +17,7 @@ use super::body::{Fields, invalid};
 use super::create::{self, CreateFields};
 use super::{ApiError, StoreOp, receipts};
 use crate::server::App;
+use crate::server::logging::IdTag;
 use crate::wire::v2::{
     CREATE_PATH, CreateRequest, TAKE_PATH, TakeRequest, TakeResponse, WrongPassphrase,
 };
@@ -84,25 +85,25 @@ async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError
     let id = claim.id();
     match app.oneshot.take_by_claim(&claim, proof.as_ref()).await {
         Ok(TakeOutcome::Taken(envelope)) => {
-            tracing::info!(%id, version = "v2", "secret taken");
+            tracing::debug!(id = %IdTag(&id), version = "v2", "secret taken");
             let taken = TakeResponse {
                 envelope: Base64UrlUnpadded::encode_string(&envelope),
             };
             Ok((StatusCode::OK, Json(taken)).into_response())
         }
         Ok(TakeOutcome::NotFound) => {
-            tracing::info!(%id, version = "v2", "take found nothing");
+            tracing::debug!(id = %IdTag(&id), version = "v2", "take found nothing");
             Err(ApiError::secret_not_found())
         }
         Ok(TakeOutcome::PassphraseRequired) => {
-            tracing::info!(%id, "take without the passphrase proof it needs");
+            tracing::debug!(id = %IdTag(&id), "take without the passphrase proof it needs");
             Err(ApiError::bad(
                 code::PASSPHRASE_REQUIRED,
                 "this secret needs a passphrase: send `passphrase_proof`; nothing was counted",
             ))
         }
         Ok(TakeOutcome::WrongPassphrase { attempts_left }) => {
-            tracing::info!(%id, attempts_left, "take with a wrong passphrase");
+            tracing::debug!(id = %IdTag(&id), attempts_left, "take with a wrong passphrase");
             let message = if attempts_left == 0 {
                 "wrong passphrase; that was the last attempt allowed, and the secret is destroyed"
                     .to_owned()
@@ -124,11 +125,11 @@ async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError
             Err(ApiError::with_body(StatusCode::FORBIDDEN, &body))
         }
         Ok(other) => {
-            tracing::error!(%id, outcome = ?other, "take outcome this server does not know");
+            tracing::error!(id = %IdTag(&id), outcome = ?other, "take outcome this server does not know");
             Err(ApiError::internal())
         }
         Err(err) => {
-            tracing::warn!(%id, error = %err, "store failed on take");
+            tracing::warn!(id = %IdTag(&id), error = %err, "store failed on take");
             Err(ApiError::store(&err, StoreOp::Take))
         }
     }
