@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use oneshot_core::Policy;
+use oneshot_core::Zeroizing;
 use oneshot_examples::server::{
-    App, CreateToken, DynStore, Limits, TokenError, serve, shutdown_signal,
+    App, CreateToken, DynStore, HardeningArgs, Limits, TokenError, serve, shutdown_signal,
 };
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
@@ -68,24 +69,29 @@ struct Args {
     #[arg(long, default_value = "15s", value_parser = parse_timeout, value_name = "DURATION")]
     read_timeout: Duration,
 
-    /// Requests handled at once; more are answered 503 busy (retry: true).
+    /// Creates handled at once; more are answered 503 busy (retry: true).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_in_flight: u32,
 
     /// Connections open at once; past it new ones wait to be accepted.
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_connections: u32,
+
+    #[command(flatten)]
+    hardening: HardeningArgs,
 }
 
 const AFTER_HELP: &str = "\
 Environment:
-  ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file)
+  ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file; the
+                        file is better: the environment copy cannot be wiped)
   RUST_LOG              log filter (default: info)
 
 Exit codes:
   0  stopped cleanly (Ctrl-C or SIGTERM)
   1  cannot start: store unreachable, address in use
-  2  bad flags or configuration: invalid limits, an empty or unreadable token";
+  2  bad flags or configuration: invalid limits, an empty or unreadable token,
+     a non-loopback --listen without a create token or --allow-anonymous-create";
 
 /// The default of --max-bytes: 10 MiB, room for files.
 const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -115,10 +121,12 @@ fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
             other => format!("{other} (in {})", path.display()),
         }),
         (None, Some(value)) => {
-            let text = value
-                .into_string()
+            // Only this copy can be wiped: the process environment keeps its
+            // own (removing it needs `unsafe` since edition 2024).
+            let bytes = Zeroizing::new(value.into_encoded_bytes());
+            let text = std::str::from_utf8(&bytes)
                 .map_err(|_| format!("{CREATE_TOKEN_ENV} is not valid text"))?;
-            CreateToken::new(&text)
+            CreateToken::new(text)
                 .map(Some)
                 .map_err(|e| format!("{e} (in {CREATE_TOKEN_ENV})"))
         }
@@ -136,9 +144,7 @@ async fn open_store(args: &Args) -> Result<(DynStore, String), String> {
         .await;
     }
     // Spent ids must stay spent for the longest lifetime a secret may have.
-    let store = oneshot_memory::MemoryStore::builder()
-        .max_ttl(args.max_ttl)
-        .build();
+    let store = args.hardening.memory_store().max_ttl(args.max_ttl).build();
     store
         .spawn_purger(Duration::from_secs(30))
         .map_err(|e| e.to_string())?;
@@ -163,6 +169,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = args.hardening.check_listen(args.listen, token.is_some()) {
+        eprintln!("oneshot-server: {e}");
+        return ExitCode::from(2);
+    }
     let limits = Limits {
         header_read_timeout: args.read_timeout,
         body_read_timeout: args.read_timeout,
@@ -185,7 +195,7 @@ async fn main() -> ExitCode {
         }
     };
     let app = match App::new(store, policy) {
-        Ok(app) => app.with_limits(limits),
+        Ok(app) => args.hardening.apply(app.with_limits(limits)),
         Err(e) => {
             eprintln!(
                 "oneshot-server: invalid limits: {e} (need 1m <= default-ttl <= max-ttl, max-bytes within the format)"
@@ -219,6 +229,9 @@ async fn main() -> ExitCode {
         read_timeout = %format_ttl(args.read_timeout),
         max_in_flight = args.max_in_flight,
         max_connections = args.max_connections,
+        max_takes_in_flight = args.hardening.max_takes_in_flight,
+        max_creates_per_client = args.hardening.max_creates_per_client,
+        trusted_proxies = args.hardening.trusted_proxy.len(),
         "oneshot-server started"
     );
     // Not println!: a closed stdout must not stop the server.

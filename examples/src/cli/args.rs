@@ -47,6 +47,9 @@ Examples:
 Only the reader's link goes to standard output. The passphrase should reach
 the reader by another channel than the link.
 
+Plain http:// is refused unless the server is on this machine (127.0.0.0/8,
+::1, localhost) or --insecure is given; redirects are never followed.
+
 ",
     exit_codes_help!()
 );
@@ -116,6 +119,10 @@ pub struct ReceiptArgs {
     /// Print the receipt as the server's JSON instead of sentences.
     #[arg(long)]
     pub json: bool,
+    /// Allow plain http:// to a server that is not on this machine
+    /// (loopback); see `share --insecure`.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// The subcommands.
@@ -162,6 +169,12 @@ pub enum Command {
         /// read and `oneshot burn` destroys it unread. It is never printed.
         #[arg(long, value_name = "FILE")]
         receipt: Option<PathBuf>,
+        /// Allow plain http:// to a server that is not on this machine
+        /// (loopback). Without it such a URL is refused before anything is
+        /// sent: on the way, anyone could read the request and take or replace
+        /// the secret.
+        #[arg(long)]
+        insecure: bool,
     },
     /// Open a one-time link (or a bare key with --server) and print the
     /// secret to standard output, or write the file it holds. This consumes it.
@@ -195,6 +208,12 @@ pub enum Command {
         /// choosing another name (a file's own name).
         #[arg(long)]
         force: bool,
+        /// Allow plain http:// to a server that is not on this machine
+        /// (loopback). Without it such a URL is refused before anything is
+        /// sent: on the way, anyone could read the request and take or replace
+        /// the secret.
+        #[arg(long)]
+        insecure: bool,
     },
     /// Print what happened to a secret shared with --receipt: pending,
     /// read, burned or expired.
