@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use common::api::{Api, sealed};
 use common::local_ip::connect_from;
 use common::server::TestServer;
-use oneshot_examples::server::{Budgets, CreateRates, CreateToken, Limits, PublicUrl};
+use oneshot_examples::server::{
+    Budgets, CreateRates, CreateToken, Limits, PublicUrl, TrustedProxies,
+};
 use oneshot_examples::wire::ErrorBody;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -137,20 +139,15 @@ async fn quick_round_trip(api: &Api, what: &str) {
     let s = sealed(what.as_bytes());
     let asked = Instant::now();
     let (status, created) = api.create(&s, Some(600)).await;
+    let create = asked.elapsed();
     assert_eq!(status, 201, "{what}: {created}");
-    assert!(
-        asked.elapsed() < AT_ONCE,
-        "{what}: create took {:?}",
-        asked.elapsed()
-    );
+    assert!(create < AT_ONCE, "{what}: create took {create:?}");
     let asked = Instant::now();
     let (status, taken) = api.take(&s.claim).await;
+    let take = asked.elapsed();
     assert_eq!(status, 200, "{what}: {taken}");
-    assert!(
-        asked.elapsed() < AT_ONCE,
-        "{what}: take took {:?}",
-        asked.elapsed()
-    );
+    assert!(take < AT_ONCE, "{what}: take took {take:?}");
+    eprintln!("{what}: create {create:?}, take {take:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,6 +279,7 @@ async fn an_unauthorised_upload_gets_its_401_and_is_closed_within_a_second() {
             }
         };
         let elapsed = started.elapsed();
+        eprintln!("401 answered and closed {elapsed:?} after the upload began");
         trickle.abort();
         let (status, head, body) = parse_response(&raw);
         assert_eq!(status, 401, "{head}");
@@ -294,6 +292,33 @@ async fn an_unauthorised_upload_gets_its_401_and_is_closed_within_a_second() {
             "closed after {elapsed:?}"
         );
     }
+    // A client that sends its whole body before it reads (as simple clients
+    // do) can: what it sends after the answer is read and dropped, not
+    // answered with a reset that would destroy the 401 unread.
+    let mut stream = connect_from(&server.base, A).await;
+    let started = Instant::now();
+    stream
+        .write_all(head("/api/v1/secrets", 1_000_000, "").as_bytes())
+        .await
+        .unwrap();
+    let sent = tokio::time::timeout(
+        Duration::from_secs(5),
+        stream.write_all(&vec![b' '; 1_000_000]),
+    )
+    .await
+    .expect("the whole body is taken within 5 s");
+    assert!(sent.is_ok(), "the upload was reset: {sent:?}");
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
+        .await
+        .expect("answered and closed within 5 s");
+    assert!(read.is_ok(), "the answer ended in a reset: {read:?}");
+    let (status, head, _) = parse_response(&raw);
+    assert_eq!(status, 401, "{head}");
+    let elapsed = started.elapsed();
+    eprintln!("401 to a write-then-read client, closed after {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+
     // A client library sending a large body at full speed sees the 401, not
     // a broken connection.
     let big = sealed(&vec![7u8; 4 << 20]);
@@ -364,6 +389,51 @@ async fn a_create_flood_is_refused_with_429_per_address() {
     let (status, taken) = a.take(&before.claim).await;
     assert_eq!(status, 200, "{taken}");
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_counted() {
+    let server = TestServer::memory_with(|app| {
+        app.with_trusted_proxies(TrustedProxies::new(vec!["127.0.0.2/32".parse().unwrap()]))
+            .with_create_rates(CreateRates {
+                anonymous: Some("2/min".parse().unwrap()),
+                token: None,
+            })
+    })
+    .await;
+    let proxy = Api::from_ip(&server.base, A);
+    // Two clients behind the proxy: each has its own rate (not the
+    // proxy's, and not the spoofable leftmost entry's).
+    for client in ["198.51.100.1", "198.51.100.2"] {
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(create_for(&proxy, client).await);
+        }
+        assert_eq!(got, [201, 201, 429], "{client}");
+    }
+    // From a peer that is not a trusted proxy the header is ignored: every
+    // "client" it names is that peer.
+    let direct = Api::from_ip(&server.base, B);
+    let mut got = Vec::new();
+    for client in ["198.51.100.3", "198.51.100.4", "198.51.100.5"] {
+        got.push(create_for(&direct, client).await);
+    }
+    assert_eq!(got, [201, 201, 429]);
+    server.stop().await;
+}
+
+/// A create through `api` that says it is for `forwarded`: its status.
+async fn create_for(api: &Api, forwarded: &str) -> u16 {
+    let s = sealed(b"forwarded");
+    let r = api
+        .http
+        .post(format!("{}/api/v1/secrets", api.base))
+        .header("x-forwarded-for", format!("203.0.113.77, {forwarded}"))
+        .json(&s.create_request(Some(600)))
+        .send()
+        .await
+        .unwrap();
+    r.status().as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
