@@ -19,10 +19,12 @@ Exit codes:
   1  local I/O error (reading the secret, a file or the token file, writing
      a file out; an output or receipt file that exists already)
   2  bad usage or input: malformed link, bad --ttl, empty or too large secret,
-     an empty token file, a missing or unusable passphrase or file name
+     an empty token file, a missing or unusable passphrase or file name,
+     plain http:// to a server off this machine without --insecure
   3  not found: already viewed, expired or never existed (for status and
      burn: no such receipt, or it is kept no longer)
-  4  server or network failure (nothing certain about the secret's state)
+  4  server or network failure (nothing certain about the secret's state),
+     including a redirect (never followed) and 429 rate_limited
   5  the secret was taken but could not be decrypted (it is gone)
   6  not authorised: the server needs its create token to share (--token-file
      or ONESHOT_TOKEN), or refused the one given; nothing was stored
