@@ -16,7 +16,7 @@ use common::api::{Api, sealed};
 use common::server::TestServer;
 use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
 use oneshot_core::{PassphraseProof, Policy, ReceiptClaim, SecretId, SecretStore, StoreError};
-use oneshot_examples::server::Limits;
+use oneshot_examples::server::{Budgets, Limits};
 use oneshot_examples::wire::ErrorBody;
 use oneshot_examples::wire::v1::{TakeRequest, TakeResponse};
 use oneshot_memory::MemoryStore;
@@ -255,13 +255,18 @@ async fn slow_bodies_get_408_json_and_touch_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_in_flight_cap_requests_get_503_busy_then_succeed() {
     const CAP: usize = 2;
+    // Takes and the rest have their own budget, apart from the creates'.
     let server = TestServer::memory_with(|app| {
         app.with_limits(limits(
             Duration::from_secs(30),
             Duration::from_secs(30),
-            CAP,
+            64,
             64,
         ))
+        .with_budgets(Budgets {
+            max_takes_in_flight: CAP,
+            ..Budgets::default()
+        })
     })
     .await;
     let api = Api::new(&server.base);

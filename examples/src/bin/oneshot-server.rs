@@ -10,10 +10,13 @@ use std::time::Duration;
 
 use clap::Parser;
 use oneshot_core::Policy;
-use oneshot_examples::server::backend::{StoreArgs, open_store};
+use oneshot_core::Zeroizing;
+use oneshot_examples::server::backend::{Backend, StoreArgs, open_store};
 use oneshot_examples::server::logging::{self, LogFormat};
 use oneshot_examples::server::metrics::Metrics;
-use oneshot_examples::server::{App, CreateToken, Limits, TokenError, serve, shutdown_signal};
+use oneshot_examples::server::{
+    App, CreateToken, HardeningArgs, Limits, TokenError, serve, shutdown_signal,
+};
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
 /// Serves the oneshot page and its JSON API.
@@ -79,18 +82,22 @@ struct Args {
     #[arg(long, default_value = "15s", value_parser = parse_timeout, value_name = "DURATION")]
     read_timeout: Duration,
 
-    /// Requests handled at once; more are answered 503 busy (retry: true).
+    /// Creates handled at once; more are answered 503 busy (retry: true).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_in_flight: u32,
 
     /// Connections open at once; past it new ones wait to be accepted.
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_connections: u32,
+
+    #[command(flatten)]
+    hardening: HardeningArgs,
 }
 
 const AFTER_HELP: &str = "\
 Environment:
-  ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file)
+  ONESHOT_CREATE_TOKEN  the create token itself (instead of --create-token-file; the
+                        file is better: the environment copy cannot be wiped)
   ONESHOT_REDIS_URL     the Redis URL (instead of --redis or --redis-url-file)
   ONESHOT_POSTGRES_URL  the PostgreSQL URL (instead of --postgres or --postgres-url-file)
   RUST_LOG              log filter (default: info)
@@ -100,7 +107,8 @@ Exit codes:
   1  cannot start: store unreachable, address in use, or --strict and the
      store's configuration may break the promises
   2  bad flags or configuration: invalid limits, an empty or unreadable token
-     or URL file, a malformed store URL, two stores";
+     or URL file, a malformed store URL, two stores, a non-loopback --listen
+     without a create token or --allow-anonymous-create";
 
 /// The default of --max-bytes: 10 MiB, room for files.
 const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -130,10 +138,12 @@ fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
             other => format!("{other} (in {})", path.display()),
         }),
         (None, Some(value)) => {
-            let text = value
-                .into_string()
+            // Only this copy can be wiped: the process environment keeps its
+            // own (removing it needs `unsafe` since edition 2024).
+            let bytes = Zeroizing::new(value.into_encoded_bytes());
+            let text = std::str::from_utf8(&bytes)
                 .map_err(|_| format!("{CREATE_TOKEN_ENV} is not valid text"))?;
-            CreateToken::new(&text)
+            CreateToken::new(text)
                 .map(Some)
                 .map_err(|e| format!("{e} (in {CREATE_TOKEN_ENV})"))
         }
@@ -153,6 +163,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = args.hardening.check_listen(args.listen, token.is_some()) {
+        eprintln!("oneshot-server: {e}");
+        return ExitCode::from(2);
+    }
     let limits = Limits {
         header_read_timeout: args.read_timeout,
         body_read_timeout: args.read_timeout,
@@ -168,7 +182,19 @@ async fn main() -> ExitCode {
         .with_passphrase_attempts(attempts)
         .with_receipt_retention(args.receipt_retention);
     let opened = match args.store.backend(|name| std::env::var_os(name)) {
-        Ok(backend) => open_store(&backend, args.max_ttl, args.store.strict).await,
+        Ok(backend)
+            if !matches!(backend, Backend::Memory) && args.hardening.memory_limits_given() =>
+        {
+            eprintln!(
+                "oneshot-server: --memory-max-entries and --memory-max-bytes apply to the in-memory store only, not to the {}",
+                backend.name()
+            );
+            return ExitCode::from(2);
+        }
+        Ok(backend) => {
+            let memory = args.hardening.memory_store();
+            open_store(&backend, memory, args.max_ttl, args.store.strict).await
+        }
         Err(e) => Err(e),
     };
     let (store, store_name) = match opened {
@@ -184,7 +210,7 @@ async fn main() -> ExitCode {
         None => store,
     };
     let app = match App::new(store, policy) {
-        Ok(app) => app.with_limits(limits),
+        Ok(app) => args.hardening.apply(app.with_limits(limits)),
         Err(e) => {
             eprintln!(
                 "oneshot-server: invalid limits: {e} (need 1m <= default-ttl <= max-ttl, max-bytes within the format)"
@@ -244,6 +270,9 @@ async fn main() -> ExitCode {
         max_in_flight = args.max_in_flight,
         max_connections = args.max_connections,
         metrics = ?metrics_addr,
+        max_takes_in_flight = args.hardening.max_takes_in_flight,
+        max_creates_per_client = args.hardening.max_creates_per_client,
+        trusted_proxies = args.hardening.trusted_proxy.len(),
         "oneshot-server started"
     );
     // Not println!: a closed stdout must not stop the server.

@@ -19,10 +19,12 @@ Exit codes:
   1  local I/O error (reading the secret, a file or the token file, writing
      a file out; an output or receipt file that exists already)
   2  bad usage or input: malformed link, bad --ttl, empty or too large secret,
-     an empty token file, a missing or unusable passphrase or file name
+     an empty token file, a missing or unusable passphrase or file name,
+     plain http:// to a server off this machine without --insecure
   3  not found: already viewed, expired or never existed (for status and
      burn: no such receipt, or it is kept no longer)
-  4  server or network failure (nothing certain about the secret's state)
+  4  server or network failure (nothing certain about the secret's state),
+     including a redirect (never followed) and 429 rate_limited
   5  the secret was taken but could not be decrypted (it is gone)
   6  not authorised: the server needs its create token to share (--token-file
      or ONESHOT_TOKEN), or refused the one given; nothing was stored
@@ -46,6 +48,9 @@ Examples:
 
 Only the reader's link goes to standard output. The passphrase should reach
 the reader by another channel than the link.
+
+Plain http:// is refused unless the server is on this machine (127.0.0.0/8,
+::1, localhost) or --insecure is given; redirects are never followed.
 
 ",
     exit_codes_help!()
@@ -116,6 +121,10 @@ pub struct ReceiptArgs {
     /// Print the receipt as the server's JSON instead of sentences.
     #[arg(long)]
     pub json: bool,
+    /// Allow plain http:// to a server that is not on this machine
+    /// (loopback); see `share --insecure`.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// The subcommands.
@@ -162,6 +171,12 @@ pub enum Command {
         /// read and `oneshot burn` destroys it unread. It is never printed.
         #[arg(long, value_name = "FILE")]
         receipt: Option<PathBuf>,
+        /// Allow plain http:// to a server that is not on this machine
+        /// (loopback). Without it such a URL is refused before anything is
+        /// sent: on the way, anyone could read the request and take or replace
+        /// the secret.
+        #[arg(long)]
+        insecure: bool,
     },
     /// Open a one-time link (or a bare key with --server) and print the
     /// secret to standard output, or write the file it holds. This consumes it.
@@ -195,6 +210,12 @@ pub enum Command {
         /// choosing another name (a file's own name).
         #[arg(long)]
         force: bool,
+        /// Allow plain http:// to a server that is not on this machine
+        /// (loopback). Without it such a URL is refused before anything is
+        /// sent: on the way, anyone could read the request and take or replace
+        /// the secret.
+        #[arg(long)]
+        insecure: bool,
     },
     /// Print what happened to a secret shared with --receipt: pending,
     /// read, burned or expired.

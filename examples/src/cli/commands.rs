@@ -19,6 +19,7 @@ use super::receipt::{Burned, burn, describe, refused, status};
 use super::share::{Sharing, server_config, share};
 use super::target::{parse_open_target, parse_receipt_target, parse_server};
 use super::token::resolve_token;
+use super::transport::require_secure;
 use super::{CliError, exit};
 use crate::ttl::format_unix_utc;
 use crate::wire::v2::ReceiptResponse;
@@ -34,6 +35,7 @@ pub(crate) struct ShareArgs {
     pub(crate) name: Option<String>,
     pub(crate) media_type: Option<String>,
     pub(crate) receipt: Option<PathBuf>,
+    pub(crate) insecure: bool,
 }
 
 /// What `open` was told on the command line.
@@ -43,6 +45,7 @@ pub(crate) struct OpenArgs {
     pub(crate) passphrase_file: Option<PathBuf>,
     pub(crate) output: Option<PathBuf>,
     pub(crate) force: bool,
+    pub(crate) insecure: bool,
 }
 
 fn write_stdout(bytes: &[u8], what: &str) -> Result<(), CliError> {
@@ -112,7 +115,7 @@ fn create_receipt_file(path: &Path) -> Result<std::fs::File, CliError> {
 
 pub(crate) async fn run_share(args: ShareArgs) -> Result<(), CliError> {
     // Everything that needs no network and no input first.
-    parse_server(&args.server)?;
+    require_secure(&parse_server(&args.server)?, args.insecure)?;
     let token = resolve_token(args.token_file.as_deref())?;
     let content = args
         .file
@@ -203,6 +206,7 @@ pub(crate) async fn run_open(args: OpenArgs) -> Result<(), CliError> {
     };
     let target = parse_open_target(&link, args.server.as_deref())?;
     drop(link);
+    require_secure(&target.take_url, args.insecure)?;
     // Before anything is taken: an output that exists, a passphrase.
     let to_stdout = args.output.as_deref().is_some_and(is_stdout);
     let output = args.output.filter(|path| !is_stdout(path));
@@ -282,6 +286,7 @@ pub(crate) async fn run_status(args: ReceiptArgs) -> Result<(), CliError> {
     let link = receipt_link(&args)?;
     let target = parse_receipt_target(&link, args.server.as_deref())?;
     drop(link);
+    require_secure(&target.base, args.insecure)?;
     let receipt = status(&target).await?;
     print_receipt(&receipt, args.json)
 }
@@ -290,6 +295,7 @@ pub(crate) async fn run_burn(args: ReceiptArgs) -> Result<(), CliError> {
     let link = receipt_link(&args)?;
     let target = parse_receipt_target(&link, args.server.as_deref())?;
     drop(link);
+    require_secure(&target.base, args.insecure)?;
     match burn(&target).await? {
         Burned::Burned(receipt) => print_receipt(&receipt, args.json),
         Burned::Refused(receipt) => {

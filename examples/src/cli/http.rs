@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use oneshot_core::Zeroizing;
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
@@ -30,6 +31,10 @@ pub(crate) fn client() -> Result<reqwest::Client, CliError> {
         .read_timeout(Duration::from_secs(60))
         .timeout(Duration::from_secs(600))
         .referer(false)
+        // A redirect could send the claim or the envelope somewhere the
+        // user never named (and https to http); the server's address is
+        // given exactly, so a 3xx is an error.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| CliError::new(exit::SERVER, format!("cannot set up HTTP: {e}")))
 }
@@ -60,7 +65,10 @@ async fn send(
     token: Option<&str>,
 ) -> Result<Reply, CliError> {
     let mut request = match body {
-        Some(body) => client.post(url.clone()).json(body),
+        Some(body) => client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(wiped_json(body)?),
         None => client.get(url.clone()),
     };
     if let Some(token) = token {
@@ -80,6 +88,16 @@ async fn send(
         CliError::new(exit::SERVER, format!("{what} at {}", origin(url)))
     })?;
     let status = response.status();
+    if status.is_redirection() {
+        return Err(CliError::new(
+            exit::SERVER,
+            format!(
+                "the server at {} answered with a redirect (HTTP {}); redirects are never followed: give the final address with --server or in the link",
+                origin(url),
+                status.as_u16()
+            ),
+        ));
+    }
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -151,6 +169,32 @@ async fn send_retrying(
             }
             reply => return Ok(reply),
         }
+    }
+}
+
+/// `body` as JSON in one block sized up front (no reallocation leaves an
+/// unwiped copy of a claim or a proof) that is wiped when the request is
+/// done with it.
+fn wiped_json(body: &impl Serialize) -> Result<reqwest::Body, CliError> {
+    let failed = |_| CliError::new(exit::SERVER, "cannot encode the request");
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, body).map_err(failed)?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer(&mut *bytes, body).map_err(failed)?;
+    Ok(reqwest::Body::from(bytes::Bytes::from_owner(bytes)))
+}
+
+/// Counts what is written to it.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -37,15 +37,31 @@ pub(crate) fn read_secret(max: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
         );
         return Ok(Zeroizing::new(typed.as_bytes().to_vec()));
     }
-    let mut buf = Zeroizing::new(Vec::new());
-    stdin
-        .lock()
-        .take(max as u64 + 1)
-        .read_to_end(&mut buf)
+    let buf = read_bounded(&mut stdin.lock(), max)
         .map_err(|e| CliError::new(exit::IO, format!("cannot read standard input: {e}")))?;
     if buf.len() > max {
         return Err(too_large("the secret", max));
     }
+    Ok(buf)
+}
+
+/// Reads at most `max + 1` bytes into one buffer allocated up front, so the
+/// secret is never copied by a reallocation (whose old block would be freed
+/// unwiped); only the block that is wiped on drop ever holds it.
+fn read_bounded(reader: &mut impl Read, max: usize) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let cap = max.saturating_add(1);
+    let mut buf = Zeroizing::new(vec![0u8; cap]);
+    let mut filled = 0;
+    while filled < cap {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Shrinking keeps the block; the bytes past `filled` are zeros already.
+    buf.truncate(filled);
     Ok(buf)
 }
 
@@ -136,4 +152,33 @@ fn text_link(line: &[u8], source: &str) -> Result<Zeroizing<String>, CliError> {
         )));
     }
     Ok(Zeroizing::new(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out its bytes a few at a time, as a pipe does.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(7);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_secret_is_read_into_one_block_reserved_up_front() {
+        let secret = vec![0x5au8; 10_000];
+        for max in [10_000, 20_000, 9_999] {
+            let buf = read_bounded(&mut Trickle(&secret), max).unwrap();
+            assert_eq!(buf.len(), secret.len().min(max + 1));
+            assert!(buf.iter().all(|&b| b == 0x5a));
+            // One allocation of max + 1: it never grew (no copy left behind).
+            assert_eq!(buf.capacity(), max + 1, "max {max}");
+        }
+    }
 }

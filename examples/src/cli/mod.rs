@@ -10,7 +10,7 @@
 //! One job per file: `args` (the command line, [`Cli`], and its help),
 //! [`exit`] and `error` ([`CliError`]) for how it fails, `target` (server
 //! URLs and links), `http` (requests, repeated only when the server says that
-//! is safe), `token` (the create token), `input` (the secret, files and links
+//! is safe), `token` (the create token), `transport` (plain HTTP only to loopback), `input` (the secret, files and links
 //! from standard input), `passphrase` (from a file or a prompt), `media`
 //! (media types from extensions), `output` (where a secret is written),
 //! `share`, `open` and `receipt` (the requests of each command, as library
@@ -31,6 +31,7 @@ mod receipt;
 mod share;
 mod target;
 mod token;
+mod transport;
 
 pub use args::{Cli, Command, DEFAULT_SERVER, ReceiptArgs};
 pub use error::CliError;
@@ -72,6 +73,7 @@ async fn run_inner(cli: Cli) -> Result<(), CliError> {
             name,
             media_type,
             receipt,
+            insecure,
         } => {
             commands::run_share(ShareArgs {
                 ttl,
@@ -83,6 +85,7 @@ async fn run_inner(cli: Cli) -> Result<(), CliError> {
                 name,
                 media_type,
                 receipt,
+                insecure,
             })
             .await
         }
@@ -92,6 +95,7 @@ async fn run_inner(cli: Cli) -> Result<(), CliError> {
             passphrase_file,
             output,
             force,
+            insecure,
         } => {
             commands::run_open(OpenArgs {
                 link,
@@ -99,6 +103,7 @@ async fn run_inner(cli: Cli) -> Result<(), CliError> {
                 passphrase_file,
                 output,
                 force,
+                insecure,
             })
             .await
         }

@@ -6,6 +6,7 @@ use oneshot_core::link::LinkKey;
 use oneshot_core::v2::{self, Content, Passphrase};
 use oneshot_core::{OpenError, OpenV2Error, Zeroizing};
 use serde::Serialize;
+use zeroize::Zeroize;
 
 use super::http::{Reply, client, post_retrying, unexpected};
 use super::target::OpenTarget;
@@ -70,12 +71,14 @@ pub async fn open(
     let envelope = match &target.key {
         LinkKey::V1(_) => {
             let mut claim = target.key.claim().to_b64u();
-            // Moved, not copied: the request wipes it when dropped. (The bytes that
-            // reqwest serializes from it are out of reach.)
-            let request = v1::TakeRequest {
+            // Moved, not copied, and wiped once sent (the request body is
+            // wiped too, see `http`).
+            let mut request = v1::TakeRequest {
                 claim: std::mem::take(&mut *claim),
             };
-            take(target, &request).await?
+            let taken = take(target, &request).await;
+            request.claim.zeroize();
+            taken?
         }
         LinkKey::V2(key) => {
             let mut claim = key.claim().to_b64u();
@@ -83,11 +86,14 @@ pub async fn open(
                 .map(|p| key.passphrase_proof(p))
                 .transpose()
                 .map_err(|e| CliError::usage(e.to_string()))?;
-            let request = wire::TakeRequest {
+            let mut request = wire::TakeRequest {
                 claim: std::mem::take(&mut *claim),
                 passphrase_proof: proof.map(|p| std::mem::take(&mut *p.to_b64u())),
             };
-            take(target, &request).await?
+            let taken = take(target, &request).await;
+            request.claim.zeroize();
+            request.passphrase_proof.zeroize();
+            taken?
         }
         _ => {
             return Err(CliError::usage(

@@ -20,12 +20,21 @@ pub enum Burned {
     Refused(ReceiptResponse),
 }
 
-fn request(target: &ReceiptTarget) -> ReceiptRequest {
+/// A receipt request whose claim is wiped when it is dropped.
+struct Wiped(ReceiptRequest);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0.receipt_claim);
+    }
+}
+
+fn request(target: &ReceiptTarget) -> Wiped {
     let mut claim: Zeroizing<String> = target.key.claim().to_b64u();
-    ReceiptRequest {
+    Wiped(ReceiptRequest {
         id: target.id.to_string(),
         receipt_claim: std::mem::take(&mut *claim),
-    }
+    })
 }
 
 fn not_found() -> CliError {
@@ -46,7 +55,7 @@ fn unreadable() -> CliError {
 /// a receipt changes nothing).
 pub async fn status(target: &ReceiptTarget) -> Result<ReceiptResponse, CliError> {
     let url = endpoint(&target.base, RECEIPT_PATH)?;
-    match post_retrying(&client()?, &url, &request(target), None, 3).await? {
+    match post_retrying(&client()?, &url, &request(target).0, None, 3).await? {
         Reply::Ok(reply) => serde_json::from_value(reply).map_err(|_| unreadable()),
         Reply::RetrySafe(..) => Err(CliError::new(
             exit::SERVER,
@@ -66,7 +75,7 @@ pub async fn status(target: &ReceiptTarget) -> Result<ReceiptResponse, CliError>
 /// leaves the outcome open (`indeterminate`): `status` tells.
 pub async fn burn(target: &ReceiptTarget) -> Result<Burned, CliError> {
     let url = endpoint(&target.base, BURN_PATH)?;
-    match post_retrying(&client()?, &url, &request(target), None, 3).await? {
+    match post_retrying(&client()?, &url, &request(target).0, None, 3).await? {
         Reply::Ok(reply) => serde_json::from_value(reply)
             .map(Burned::Burned)
             .map_err(|_| unreadable()),

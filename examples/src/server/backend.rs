@@ -311,21 +311,21 @@ impl fmt::Debug for OpenStore {
 }
 
 /// Opens `backend`: connects (a PostgreSQL schema is created or migrated),
-/// starts its purger, and runs its configuration check. `max_ttl` is the
+/// starts its purger, and runs its configuration check. `memory` has the
+/// memory store's limits, used when `backend` is [`Backend::Memory`]. `max_ttl` is the
 /// longest lifetime the policy allows: the store accepts it and keeps spent
 /// ids that long. With `strict`, a check that warns or fails is an error;
 /// without it, each warning is logged at WARN.
 pub async fn open_store(
     backend: &Backend,
+    memory: oneshot_memory::MemoryStoreBuilder,
     max_ttl: Duration,
     strict: bool,
 ) -> Result<OpenStore, BackendError> {
     let what = backend.name();
     let (store, checked): Opened = match backend {
         Backend::Memory => {
-            let store = oneshot_memory::MemoryStore::builder()
-                .max_ttl(max_ttl)
-                .build();
+            let store = memory.max_ttl(max_ttl).build();
             store
                 .spawn_purger(MEMORY_PURGE_INTERVAL)
                 .map_err(|e| open_error(what, &e))?;

@@ -1,17 +1,14 @@
-//! Middleware: security headers, JSON for every error, load shedding, an
-//! access log without secrets.
+//! Middleware: security headers, JSON for every error, an access log
+//! without secrets. (Load shedding is in `budget`.)
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use tokio::sync::Semaphore;
-
-use super::api::{ApiError, busy};
+use super::api::ApiError;
 use crate::wire::error_codes as code;
 
 /// The Content-Security-Policy of every response: only this origin's own
@@ -51,28 +48,6 @@ pub(super) async fn security_headers(req: Request, next: Next) -> Response {
         );
     }
     response
-}
-
-/// Answers `503 busy` at once when every in-flight slot is taken, instead of
-/// queueing. The slot is held until the handler has its response (the body
-/// read included), so slow uploads count against the cap.
-pub(super) async fn shed_load(
-    State(slots): State<Arc<Semaphore>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    match slots.try_acquire_owned() {
-        Ok(slot) => {
-            let response = next.run(req).await;
-            drop(slot);
-            response
-        }
-        Err(_) => {
-            let mut response = busy().into_response();
-            response.extensions_mut().insert(super::metrics::Shed);
-            response
-        }
-    }
 }
 
 /// Turns any error response that is not JSON yet (from the framework or a

@@ -72,7 +72,12 @@
 //!   [`SMALL_BODY_LIMIT`](crate::wire::SMALL_BODY_LIMIT), or an envelope
 //!   larger than any secret within the policy seals to;
 //! - `415 unsupported_media_type`;
-//! - `503` with `"retry"`: `busy` past [`Limits::max_in_flight`] requests
+//! - `429 rate_limited` with `"retry": true` and `Retry-After`: a create
+//!   over its client's [`CreateRates`] (nothing was stored; the connection
+//!   is closed);
+//! - `503` with `"retry"`: `busy` past [`Limits::max_in_flight`] creates,
+//!   a client's [`Budgets::max_creates_per_client`] or
+//!   [`Budgets::max_takes_in_flight`] other requests
 //!   (with `Retry-After`; nothing happened); a store failure is
 //!   `unavailable` or `store_full` with `"retry": true` and `Retry-After`
 //!   (nothing happened, repeat it), or `indeterminate` with `"retry":
@@ -84,8 +89,9 @@
 //! Every response carries a strict Content-Security-Policy (own scripts and
 //! styles only, nothing inline, no framing), `Referrer-Policy: no-referrer`,
 //! `Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and
-//! `X-Frame-Options: DENY`. Logs name routes and statuses, and ids only as
-//! keyed tags ([`logging::IdTag`]), never a key, claim, passphrase proof,
+//! `X-Frame-Options: DENY`, and with a [`PublicUrl`]
+//! `Strict-Transport-Security`. Logs name routes and statuses, and ids only
+//! as keyed tags ([`logging::IdTag`]), never a key, claim, passphrase proof,
 //! receipt claim or envelope.
 //!
 //! ```no_run
@@ -104,16 +110,24 @@ mod api;
 mod assets;
 mod auth;
 pub mod backend;
+mod budget;
+mod client_addr;
+mod flags;
+mod https;
 mod layers;
+mod linger;
 pub mod logging;
 pub mod metrics;
+mod rate_limit;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::Request;
 use axum::routing::get;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -121,6 +135,11 @@ use oneshot_core::{OneShot, Policy, PolicyError, SecretStore};
 use tokio::sync::Semaphore;
 
 pub use auth::{CreateToken, MAX_TOKEN_LEN, TokenError};
+pub use budget::Budgets;
+pub use client_addr::TrustedProxies;
+pub use flags::{HardeningArgs, HardeningError, Limit};
+pub use https::{PublicUrl, PublicUrlError};
+pub use rate_limit::{CreateRates, Rate, RateError};
 
 /// A store behind a pointer, as the server holds it.
 pub type DynStore = Arc<dyn SecretStore>;
@@ -139,7 +158,8 @@ pub struct Limits {
     /// when its headers arrived. Past it the answer is `408 timeout` and the
     /// connection is closed.
     pub body_read_timeout: Duration,
-    /// Requests handled at once; one more is answered `503 busy` with
+    /// Creates handled at once (see [`Budgets`] for the other requests and
+    /// for each client's share); one more is answered `503 busy` with
     /// `"retry": true` and `Retry-After` at once, not queued. Zero counts as one.
     pub max_in_flight: usize,
     /// Connections open at once; past it the server stops accepting until one
@@ -167,6 +187,10 @@ pub struct App {
     limits: Limits,
     create_token: Option<CreateToken>,
     metrics: Option<metrics::Metrics>,
+    budgets: Budgets,
+    proxies: TrustedProxies,
+    create_rates: CreateRates,
+    public_url: Option<PublicUrl>,
 }
 
 impl App {
@@ -181,6 +205,10 @@ impl App {
             limits: Limits::default(),
             create_token: None,
             metrics: None,
+            budgets: Budgets::default(),
+            proxies: TrustedProxies::default(),
+            create_rates: CreateRates::default(),
+            public_url: None,
         })
     }
 
@@ -210,6 +238,38 @@ impl App {
         self
     }
 
+    /// The same, with these in-flight budgets.
+    #[must_use]
+    pub fn with_budgets(mut self, budgets: Budgets) -> Self {
+        self.budgets = budgets;
+        self
+    }
+
+    /// The same, taking the client's address from `Forwarded` or
+    /// `X-Forwarded-For` when the TCP peer is one of these proxies.
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// The same, limiting each client's creates to these rates (`429
+    /// rate_limited` past them).
+    #[must_use]
+    pub fn with_create_rates(mut self, rates: CreateRates) -> Self {
+        self.create_rates = rates;
+        self
+    }
+
+    /// The same, reached by clients at `url` (HTTPS, through a proxy that
+    /// terminates TLS): every response then carries
+    /// `Strict-Transport-Security`.
+    #[must_use]
+    pub fn with_public_url(mut self, url: PublicUrl) -> Self {
+        self.public_url = Some(url);
+        self
+    }
+
     /// The limits in force.
     pub fn policy(&self) -> &Policy {
         self.oneshot.policy()
@@ -234,11 +294,19 @@ impl App {
     }
 
     /// The axum router: API, page, security headers, JSON errors, load
-    /// shedding past [`Limits::max_in_flight`].
+    /// shedding past [`Limits::max_in_flight`] and the [`Budgets`], create
+    /// rates.
     pub fn router(self) -> Router {
         // No `DefaultBodyLimit`: the handlers read bodies themselves
         // (`api::body`), enforcing `body_limit` and draining past it.
-        let slots = Arc::new(Semaphore::new(permits(self.limits.max_in_flight)));
+        let gate = Arc::new(budget::Gatekeeper::new(budget::GateConfig {
+            max_creates: self.limits.max_in_flight,
+            budgets: self.budgets,
+            proxies: &self.proxies,
+            rates: self.create_rates,
+            token: self.create_token.as_ref(),
+        }));
+        let hsts = self.public_url.is_some();
         let metrics = self.metrics.clone();
         let router = api::routes()
             .route("/", get(assets::create_page))
@@ -250,12 +318,14 @@ impl App {
             .method_not_allowed_fallback(api::method_not_allowed)
             .with_state(self)
             .layer(axum::middleware::from_fn(layers::json_errors))
-            .layer(axum::middleware::from_fn_with_state(
-                slots,
-                layers::shed_load,
-            ))
-            .layer(axum::middleware::from_fn(layers::security_headers))
-            .layer(axum::middleware::from_fn(layers::access_log));
+            .layer(axum::middleware::from_fn_with_state(gate, budget::admit))
+            .layer(axum::middleware::from_fn(layers::security_headers));
+        let router = if hsts {
+            router.layer(axum::middleware::from_fn(https::strict_transport_security))
+        } else {
+            router
+        };
+        let router = router.layer(axum::middleware::from_fn(layers::access_log));
         match metrics {
             Some(m) => router.layer(axum::middleware::from_fn_with_state(
                 m,
@@ -313,11 +383,11 @@ pub async fn serve(
                 Err(_) => break,
             },
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             biased;
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) if is_connection_error(&e) => continue,
                 Err(e) => {
                     // Such as EMFILE: wait rather than spin.
@@ -330,14 +400,20 @@ pub async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            graceful.watch(http.serve_connection(TokioIo::new(stream), service.clone()));
+        let service = service.clone();
+        let with_peer = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            hyper::service::Service::call(&service, req)
+        });
+        // The connection's slot is held until the socket is closed.
+        let io = TokioIo::new(linger::Lingering::new(stream, slot));
+        let connection = graceful.watch(http.serve_connection(io, with_peer));
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 // A header timeout, a reset, a malformed request: nothing secret.
                 tracing::debug!(error = %e, "connection closed with an error");
             }
-            drop(slot);
         });
     }
     drop(listener);

@@ -62,3 +62,6 @@ pub const ALREADY_READ: &str = "already_read";
 pub const ALREADY_BURNED: &str = "already_burned";
 /// 409 to a burn, with the receipt's fields: the secret expired unread.
 pub const EXPIRED: &str = "expired";
+/// 429, with `"retry": true` and `Retry-After`: this client created more
+/// secrets than the server's rate allows; nothing was stored.
+pub const RATE_LIMITED: &str = "rate_limited";

@@ -49,9 +49,14 @@ pub(crate) async fn server_on(sql: Sql) -> (Held, TestServer) {
             )
         }
     };
-    let opened = open_store(&backend, MAX_TTL, true)
-        .await
-        .unwrap_or_else(|e| panic!("open the {sql:?} store, strict: {e}"));
+    let opened = open_store(
+        &backend,
+        oneshot_memory::MemoryStore::builder(),
+        MAX_TTL,
+        true,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("open the {sql:?} store, strict: {e}"));
     let server = TestServer::with_store(opened.store, Policy::default()).await;
     (held, server)
 }

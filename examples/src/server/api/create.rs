@@ -42,7 +42,7 @@ pub(crate) struct Create {
 /// size, base64url, its version) and the lifetime, each completely before
 /// the next.
 pub(crate) async fn read(app: &App, req: Request, f: &CreateFields) -> Result<Create, ApiError> {
-    let req = gate::require_create_token(app, req).await?;
+    let req = gate::require_create_token(app, req)?;
     let body = Fields::read(app, req, f.all, app.body_limit).await?;
 
     let id = SecretId::from_str(body.string(f.id)?)

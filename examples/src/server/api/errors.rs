@@ -208,6 +208,21 @@ pub(crate) fn busy() -> ApiError {
     )
 }
 
+/// `429 rate_limited` with `"retry": true` and `Retry-After`: the client
+/// created more secrets than its rate allows; nothing was stored.
+pub(crate) fn rate_limited(wait: Duration) -> ApiError {
+    let secs = u32::try_from(wait.as_secs().saturating_add(1)).unwrap_or(u32::MAX);
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        code::RATE_LIMITED,
+        format!(
+            "too many secrets created from this address; nothing was stored, try again in {secs} s"
+        ),
+    );
+    e.body.retry = Some(true);
+    e.with_header(header::RETRY_AFTER, HeaderValue::from(secs))
+}
+
 /// Any path that is not a route.
 pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such page")

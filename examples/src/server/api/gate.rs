@@ -5,23 +5,20 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 
 use super::ApiError;
-use super::body::read_body;
 use crate::server::App;
 use crate::server::auth::bearer;
 use crate::wire::error_codes as code;
 
 /// Passes `req` on unless a create token is set and the request does not
 /// carry it; then the answer is `401` with `WWW-Authenticate`, whatever the
-/// body (the token is checked before the body is looked at).
-pub(crate) async fn require_create_token(app: &App, req: Request) -> Result<Request, ApiError> {
-    let Err(refused) = check(app, &req) else {
-        return Ok(req);
-    };
-    // Read (and drop) the body, within the usual size and time limits, so
-    // that the client is not reset mid-upload and sees the 401.
-    let _ =
-        tokio::time::timeout(app.limits.body_read_timeout, read_body(req, app.body_limit)).await;
-    Err(refused)
+/// body (the token is checked before the body is looked at). The body is
+/// not read: the answer closes the connection, and the server's linger
+/// (`server::linger`) lets the client read it before the socket goes away,
+/// so a stranger's upload costs at most a second, not the read timeout.
+pub(crate) fn require_create_token(app: &App, req: Request) -> Result<Request, ApiError> {
+    check(app, &req).map(|()| req).map_err(|refused| {
+        refused.with_header(header::CONNECTION, HeaderValue::from_static("close"))
+    })
 }
 
 fn check(app: &App, req: &Request) -> Result<(), ApiError> {

@@ -22,7 +22,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 
-pub(crate) use errors::{ApiError, StoreOp, busy, method_not_allowed, not_found};
+pub(crate) use errors::{ApiError, StoreOp, busy, method_not_allowed, not_found, rate_limited};
 
 use super::App;
 
