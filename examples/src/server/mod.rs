@@ -16,6 +16,7 @@
 //! | `POST /api/v2/secrets/take` | v2 [`TakeRequest`](crate::wire::v2::TakeRequest) → `200` [`TakeResponse`](crate::wire::v2::TakeResponse) |
 //! | `POST /api/v2/receipts` | [`ReceiptRequest`](crate::wire::v2::ReceiptRequest) → `200` [`ReceiptResponse`](crate::wire::v2::ReceiptResponse) |
 //! | `POST /api/v2/receipts/burn` | [`BurnRequest`](crate::wire::v2::BurnRequest) → `200` [`ReceiptResponse`](crate::wire::v2::ReceiptResponse) |
+//! | `GET /api/openapi.json` | `200`: the OpenAPI 3.1 document of every route ([`openapi::document`]) |
 //!
 //! The bodies are the types of [`crate::wire`]. `ttl_secs` may be left out
 //! (or `null`) for the policy's default; times (`expires_at`, `read_at`,
@@ -103,6 +104,7 @@ mod api;
 mod assets;
 mod auth;
 mod layers;
+pub mod openapi;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -230,6 +232,7 @@ impl App {
             .route("/r", get(assets::receipt_page))
             .route("/static/{file}", get(assets::static_file))
             .route("/favicon.ico", get(assets::favicon))
+            .route(openapi::PATH, get(openapi::serve))
             .fallback(api::not_found)
             .method_not_allowed_fallback(api::method_not_allowed)
             .with_state(self)
