@@ -9,6 +9,11 @@
 //! [`errors`], which names the codes each status can carry: the document
 //! narrows `error` to exactly those codes, per operation and status.
 //!
+//! The patterns are as strict as the server: a 32-byte value is 43
+//! base64url characters whose last one carries two bits that must be zero
+//! (`[AEIMQUYcgkosw048]`), and the shortest envelope of either version
+//! (285 bytes) is 380 characters.
+//!
 //! A test compares the document's operations with the router's routes
 //! (`examples/tests/openapi.rs`), so a route added without its description
 //! here fails it.

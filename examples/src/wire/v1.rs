@@ -31,7 +31,7 @@ pub struct CreateRequest {
     pub id: String,
     /// The v1 envelope, base64url without padding (a v2 envelope goes to
     /// [`super::v2::CREATE_PATH`]).
-    #[schema(pattern = r"^[A-Za-z0-9_-]*$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]*$", min_length = 380)]
     pub envelope: String,
     /// How long to keep it unread, in seconds; absent (or `null`) for the
     /// server's default.
@@ -78,7 +78,7 @@ pub struct CreateResponse {
 #[schema(as = V1TakeRequest)]
 pub struct TakeRequest {
     /// The claim derived from the link's key, 43 base64url characters.
-    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub claim: String,
 }
 

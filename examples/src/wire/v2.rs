@@ -45,7 +45,7 @@ pub struct CreateRequest {
     #[schema(pattern = r"^[0-9a-f]{32}$")]
     pub id: String,
     /// The v2 envelope, base64url without padding.
-    #[schema(pattern = r"^[A-Za-z0-9_-]*$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]*$", min_length = 380)]
     pub envelope: String,
     /// How long to keep it unread, in seconds; absent (or `null`) for the
     /// server's default.
@@ -56,12 +56,12 @@ pub struct CreateRequest {
     /// A take must then show the proof; wrong proofs are counted and the
     /// last allowed one destroys the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub passphrase_verifier: Option<String>,
     /// For a sender who wants a receipt: the verifier of the receipt claim,
     /// `SHA-256("oneshot/v2 receipt verifier" || receipt_claim)` (FORMAT-v2 §6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub receipt_verifier: Option<String>,
 }
 
@@ -121,12 +121,12 @@ pub struct CreateResponse {
 #[schema(as = V2TakeRequest)]
 pub struct TakeRequest {
     /// The claim derived from the link's key and flags, 43 base64url characters.
-    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub claim: String,
     /// For a secret with a passphrase: the proof derived from the key and
     /// the passphrase, 43 base64url characters. Ignored for a secret without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub passphrase_proof: Option<String>,
 }
 
@@ -201,7 +201,7 @@ pub struct ReceiptRequest {
     #[schema(pattern = r"^[0-9a-f]{32}$")]
     pub id: String,
     /// The receipt claim derived from the receipt key `R`, 43 base64url characters.
-    #[schema(pattern = r"^[A-Za-z0-9_-]{43}$")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub receipt_claim: String,
 }
 
