@@ -99,3 +99,35 @@ async fn a_repeated_field_is_refused_and_nothing_is_stored() {
     .await;
     server.stop().await;
 }
+
+/// `api_request` fuzz target, on the first version of the repeated-key
+/// check: bytes that are not UTF-8 in a string inside a top-level array
+/// were skipped unchecked and answered `invalid_request` (not an object)
+/// instead of `invalid_json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_are_not_json_are_invalid_json_wherever_they_are() {
+    let server = BinServer::start(&[]).await;
+    let api = Api::new(&server.base);
+    for body in [
+        &b"[1,2,3,\"pa\xff\xffss\"]"[..],
+        b"{\"id\":[\"\xff\"]}",
+        b"\"\xfe\"",
+    ] {
+        expect_error(
+            &api,
+            Req::post(v2::BURN_PATH, body.to_vec()),
+            400,
+            "invalid_json",
+        )
+        .await;
+    }
+    // The same shapes in UTF-8 are JSON, and not the object a request is.
+    expect_error(
+        &api,
+        Req::post(v2::BURN_PATH, "[1,2,3,\"pa\u{e9}ss\"]".into()),
+        400,
+        "invalid_request",
+    )
+    .await;
+    server.stop().await;
+}

@@ -47,7 +47,7 @@
 //! [`error_codes`](crate::wire::error_codes):
 //!
 //! - `400` for malformed input: `invalid_json`, `invalid_request` (not an
-//!   object, a missing or unknown field), `invalid_id`, `invalid_envelope`
+//!   object, a missing, unknown or repeated field), `invalid_id`, `invalid_envelope`
 //!   (also an envelope of the other version), `invalid_claim`,
 //!   `invalid_ttl`, `invalid_passphrase_verifier`, `invalid_receipt_verifier`,
 //!   `invalid_passphrase_proof`, `invalid_receipt_claim`; and

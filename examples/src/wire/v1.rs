@@ -6,8 +6,8 @@
 //! | `POST` [`TAKE_PATH`] | [`TakeRequest`] | `200` [`TakeResponse`] |
 //! | `GET` [`CONFIG_PATH`] | | `200` [`ConfigResponse`] |
 //!
-//! Requests take no other fields than their struct's: the server answers
-//! `400 invalid_request` to an unknown one. Answers may gain fields, so
+//! Requests take no other fields than their struct's, each once: the
+//! server answers `400 invalid_request` to an unknown or repeated one. Answers may gain fields, so
 //! clients ignore the ones they do not know.
 
 use serde::{Deserialize, Serialize};

@@ -13,8 +13,8 @@
 //! travels as 43 characters of base64url without padding; ids as 32
 //! lowercase hex characters; times as whole seconds since the Unix epoch.
 //!
-//! Requests take no other fields than their struct's: the server answers
-//! `400 invalid_request` to an unknown one. Answers may gain fields, so
+//! Requests take no other fields than their struct's, each once: the
+//! server answers `400 invalid_request` to an unknown or repeated one. Answers may gain fields, so
 //! clients ignore the ones they do not know.
 
 use serde::{Deserialize, Serialize};

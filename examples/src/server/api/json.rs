@@ -9,7 +9,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// What a body that is JSON holds, at the top.
@@ -58,7 +58,9 @@ impl<'de> Visitor<'de> for TopLevel {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parsed, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        // Read as values, not skipped: serde_json skips a string without
+        // checking its UTF-8, which would let bytes that are not JSON pass.
+        while seq.next_element::<Value>()?.is_some() {}
         Ok(Parsed::NotObject)
     }
 
@@ -113,6 +115,10 @@ mod tests {
         for not_json in ["", "{", "{} {}", "{\"a\": 1,}", "[1, }"] {
             assert_eq!(kind(not_json), "not JSON", "{not_json}");
         }
+        // Found by the `api_request` fuzz target: bytes that are not UTF-8
+        // in a string inside an array.
+        assert!(parse(b"[1,\"pa\xff\xffss\"]").is_err());
+        assert!(parse(b"{\"a\":[\"\xff\"]}").is_err());
         match parse(br#"{"a": "x", "b": [1]}"#) {
             Ok(Parsed::Object(map)) => {
                 assert_eq!(map["a"], "x");
