@@ -2,7 +2,7 @@
 # The whole test suite, with the system packages it needs.
 #
 # Installs what is missing with apt when run as root on Debian; otherwise names
-# the packages to install and stops. Then runs the core's tests on its default
+# the packages to install and stops. Installs schemathesis with pip. Then runs the core's tests on its default
 # AES-GCM backend, and every test of the workspace with all features. Extra
 # arguments go to the workspace run only (e.g. `-p oneshot-redis`).
 set -euo pipefail
@@ -35,6 +35,19 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "test.sh: missing packages; install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# schemathesis, for examples/tests/schemathesis.rs: a PyPI package, pinned
+# (the version that test names; a newer one may generate other requests).
+schemathesis_version=4.32.5
+if ! python3 -c "import sys, schemathesis; sys.exit(schemathesis.__version__ != '$schemathesis_version')" 2>/dev/null; then
+  if python3 -m pip --version >/dev/null 2>&1; then
+    echo "test.sh: installing schemathesis==$schemathesis_version" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  else
+    echo "test.sh: schemathesis needs Python 3 with pip; then: python3 -m pip install schemathesis==$schemathesis_version" >&2
     exit 1
   fi
 fi

@@ -6,6 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod server;
 pub mod ttl;
 pub mod wire;

@@ -16,6 +16,7 @@
 //! | `POST /api/v2/secrets/take` | v2 [`TakeRequest`](crate::wire::v2::TakeRequest) → `200` [`TakeResponse`](crate::wire::v2::TakeResponse) |
 //! | `POST /api/v2/receipts` | [`ReceiptRequest`](crate::wire::v2::ReceiptRequest) → `200` [`ReceiptResponse`](crate::wire::v2::ReceiptResponse) |
 //! | `POST /api/v2/receipts/burn` | [`BurnRequest`](crate::wire::v2::BurnRequest) → `200` [`ReceiptResponse`](crate::wire::v2::ReceiptResponse) |
+//! | `GET /api/openapi.json` | `200`: the OpenAPI 3.1 document of every route ([`openapi::document`]) |
 //!
 //! The bodies are the types of [`crate::wire`]. `ttl_secs` may be left out
 //! (or `null`) for the policy's default; times (`expires_at`, `read_at`,
@@ -46,7 +47,7 @@
 //! [`error_codes`](crate::wire::error_codes):
 //!
 //! - `400` for malformed input: `invalid_json`, `invalid_request` (not an
-//!   object, a missing or unknown field), `invalid_id`, `invalid_envelope`
+//!   object, a missing, unknown or repeated field), `invalid_id`, `invalid_envelope`
 //!   (also an envelope of the other version), `invalid_claim`,
 //!   `invalid_ttl`, `invalid_passphrase_verifier`, `invalid_receipt_verifier`,
 //!   `invalid_passphrase_proof`, `invalid_receipt_claim`; and
@@ -118,6 +119,7 @@ mod layers;
 mod linger;
 pub mod logging;
 pub mod metrics;
+pub mod openapi;
 mod rate_limit;
 
 use std::future::Future;
@@ -314,6 +316,7 @@ impl App {
             .route("/r", get(assets::receipt_page))
             .route("/static/{file}", get(assets::static_file))
             .route("/favicon.ico", get(assets::favicon))
+            .route(openapi::PATH, get(openapi::serve))
             .fallback(api::not_found)
             .method_not_allowed_fallback(api::method_not_allowed)
             .with_state(self)

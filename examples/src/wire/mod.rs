@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 /// `attempts_left`, a refused burn the receipt): see
 /// [`v2::WrongPassphrase`] and [`v2::BurnRefused`]. This type reads the
 /// common part of any of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code (see [`error_codes`]).
     pub error: String,

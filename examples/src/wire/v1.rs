@@ -6,8 +6,8 @@
 //! | `POST` [`TAKE_PATH`] | [`TakeRequest`] | `200` [`TakeResponse`] |
 //! | `GET` [`CONFIG_PATH`] | | `200` [`ConfigResponse`] |
 //!
-//! Requests take no other fields than their struct's: the server answers
-//! `400 invalid_request` to an unknown one. Answers may gain fields, so
+//! Requests take no other fields than their struct's, each once: the
+//! server answers `400 invalid_request` to an unknown or repeated one. Answers may gain fields, so
 //! clients ignore the ones they do not know.
 
 use serde::{Deserialize, Serialize};
@@ -22,13 +22,16 @@ pub const TAKE_PATH: &str = "/api/v1/secrets/take";
 pub const CONFIG_PATH: &str = "/api/v1/config";
 
 /// `POST /api/v1/secrets`: store an envelope under its id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V1CreateRequest)]
 pub struct CreateRequest {
     /// The secret's id, 32 lowercase hex characters.
+    #[schema(pattern = r"^[0-9a-f]{32}$")]
     pub id: String,
     /// The v1 envelope, base64url without padding (a v2 envelope goes to
     /// [`super::v2::CREATE_PATH`]).
+    #[schema(pattern = r"^[A-Za-z0-9_-]*$", min_length = 380)]
     pub envelope: String,
     /// How long to keep it unread, in seconds; absent (or `null`) for the
     /// server's default.
@@ -57,7 +60,8 @@ impl CreateRequest {
 }
 
 /// `201` to a [`CreateRequest`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = V1CreateResponse)]
 pub struct CreateResponse {
     /// The id, as sent.
     pub id: String,
@@ -69,10 +73,12 @@ pub struct CreateResponse {
 ///
 /// The claim lets whoever holds it consume the secret, so `Debug` does not
 /// show it and dropping the request wipes it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V1TakeRequest)]
 pub struct TakeRequest {
     /// The claim derived from the link's key, 43 base64url characters.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub claim: String,
 }
 
@@ -104,15 +110,17 @@ impl Drop for TakeRequest {
 }
 
 /// `200` to a [`TakeRequest`]: the secret, still encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = V1TakeResponse)]
 pub struct TakeResponse {
     /// The v1 envelope, base64url without padding. Only the link's key opens it.
+    #[schema(pattern = r"^[A-Za-z0-9_-]*$")]
     pub envelope: String,
 }
 
 /// `200` to `GET /api/v1/config`: the server's limits, for clients that
 /// check a secret before sending it. It serves both API versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigResponse {
     /// Whether creating needs `Authorization: Bearer <token>`.
     pub create_requires_token: bool,

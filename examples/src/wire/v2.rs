@@ -13,8 +13,8 @@
 //! travels as 43 characters of base64url without padding; ids as 32
 //! lowercase hex characters; times as whole seconds since the Unix epoch.
 //!
-//! Requests take no other fields than their struct's: the server answers
-//! `400 invalid_request` to an unknown one. Answers may gain fields, so
+//! Requests take no other fields than their struct's, each once: the
+//! server answers `400 invalid_request` to an unknown or repeated one. Answers may gain fields, so
 //! clients ignore the ones they do not know.
 
 use serde::{Deserialize, Serialize};
@@ -37,12 +37,15 @@ fn wipe(s: &mut String) {
 
 /// `POST /api/v2/secrets`: store a v2 envelope under its id, with the
 /// verifiers the sender derived.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V2CreateRequest)]
 pub struct CreateRequest {
     /// The secret's id, 32 lowercase hex characters.
+    #[schema(pattern = r"^[0-9a-f]{32}$")]
     pub id: String,
     /// The v2 envelope, base64url without padding.
+    #[schema(pattern = r"^[A-Za-z0-9_-]*$", min_length = 380)]
     pub envelope: String,
     /// How long to keep it unread, in seconds; absent (or `null`) for the
     /// server's default.
@@ -53,10 +56,12 @@ pub struct CreateRequest {
     /// A take must then show the proof; wrong proofs are counted and the
     /// last allowed one destroys the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub passphrase_verifier: Option<String>,
     /// For a sender who wants a receipt: the verifier of the receipt claim,
     /// `SHA-256("oneshot/v2 receipt verifier" || receipt_claim)` (FORMAT-v2 §6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub receipt_verifier: Option<String>,
 }
 
@@ -97,7 +102,8 @@ impl CreateRequest {
 }
 
 /// `201` to a [`CreateRequest`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = V2CreateResponse)]
 pub struct CreateResponse {
     /// The id, as sent.
     pub id: String,
@@ -110,14 +116,17 @@ pub struct CreateResponse {
 /// The claim lets whoever holds it consume the secret (or, with a
 /// passphrase, spend its attempts) and the proof unlocks it, so `Debug`
 /// shows neither and dropping the request wipes both.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V2TakeRequest)]
 pub struct TakeRequest {
     /// The claim derived from the link's key and flags, 43 base64url characters.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub claim: String,
     /// For a secret with a passphrase: the proof derived from the key and
     /// the passphrase, 43 base64url characters. Ignored for a secret without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub passphrase_proof: Option<String>,
 }
 
@@ -158,17 +167,19 @@ impl Drop for TakeRequest {
 }
 
 /// `200` to a [`TakeRequest`]: the secret, still encrypted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = V2TakeResponse)]
 pub struct TakeResponse {
     /// The v2 envelope, base64url without padding. Only the link's key (and
     /// the passphrase, if it has one) opens it.
+    #[schema(pattern = r"^[A-Za-z0-9_-]*$")]
     pub envelope: String,
 }
 
 /// `403` to a [`TakeRequest`] with a wrong passphrase proof: an
 /// [`ErrorBody`](super::ErrorBody) with [`error_codes::WRONG_PASSPHRASE`]
 /// and the attempts left.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WrongPassphrase {
     /// [`error_codes::WRONG_PASSPHRASE`].
     pub error: String,
@@ -183,12 +194,14 @@ pub struct WrongPassphrase {
 ///
 /// The receipt claim lets whoever holds it burn the secret, so `Debug` does
 /// not show it and dropping the request wipes it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptRequest {
     /// The secret's id, 32 lowercase hex characters (in the receipt link).
+    #[schema(pattern = r"^[0-9a-f]{32}$")]
     pub id: String,
     /// The receipt claim derived from the receipt key `R`, 43 base64url characters.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")]
     pub receipt_claim: String,
 }
 
@@ -226,7 +239,7 @@ impl Drop for ReceiptRequest {
 }
 
 /// Where a secret is, as its receipt tells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     /// `pending`: stored, unread, not expired.
@@ -252,7 +265,7 @@ impl State {
 }
 
 /// Why a secret was burned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// `sender`: its sender burned it through the receipt.
@@ -273,7 +286,7 @@ impl Reason {
 
 /// `200` to a [`ReceiptRequest`] and to a successful [`BurnRequest`]: the
 /// secret's story.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReceiptResponse {
     /// `pending`, `read`, `burned` or `expired`.
     pub state: State,
@@ -297,7 +310,7 @@ pub struct ReceiptResponse {
 /// ([`error_codes::ALREADY_READ`], [`error_codes::ALREADY_BURNED`],
 /// [`error_codes::EXPIRED`]), with the receipt's fields beside it. Nothing
 /// changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BurnRefused {
     /// `already_read`, `already_burned` or `expired`.
     pub error: String,

@@ -13,6 +13,7 @@ use axum::http::{StatusCode, header};
 use serde_json::{Map, Value};
 
 use super::ApiError;
+use super::json::{self, Parsed};
 use crate::server::App;
 use crate::wire::{Field, error_codes as code};
 
@@ -166,9 +167,13 @@ async fn read_object(
             ));
         }
     };
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::bad(
+    match json::parse(&bytes) {
+        Ok(Parsed::Object(map)) => Ok(map),
+        Ok(Parsed::RepeatedKey) => Err(ApiError::bad(
+            code::INVALID_REQUEST,
+            "a field appears more than once in the request body",
+        )),
+        Ok(Parsed::NotObject) => Err(ApiError::bad(
             code::INVALID_REQUEST,
             "the request body must be a JSON object",
         )),

@@ -5,7 +5,7 @@
 //! no error message repeats what the client sent.
 //!
 //! `errors` holds [`ApiError`] and what store failures mean for a client,
-//! `body` reads request bodies and their fields, `gate` checks the create
+//! `body` reads request bodies and their fields (`json` parses them), `gate` checks the create
 //! token, `create` is what the create endpoints of both versions share, `v1`
 //! has the handlers of `/api/v1`, `v2` those of `/api/v2/secrets` and
 //! `receipts` those of `/api/v2/receipts`.
@@ -14,6 +14,7 @@ mod body;
 mod create;
 mod errors;
 mod gate;
+mod json;
 mod receipts;
 mod v1;
 mod v2;
