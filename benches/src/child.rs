@@ -49,6 +49,8 @@ pub enum SpawnError {
 pub struct Server {
     child: Child,
     addr: SocketAddr,
+    /// The addresses of the lines after the first (a second listener's).
+    later: mpsc::Receiver<SocketAddr>,
     stderr: tempfile::NamedTempFile,
 }
 
@@ -83,24 +85,24 @@ impl Server {
             .map_err(run_error)?;
         let stdout = child.stdout.take();
         let (tx, rx) = mpsc::channel();
-        // Reads the address line, then keeps draining stdout until the child exits.
+        // Passes on every line's address, and keeps draining stdout until
+        // the child exits.
         std::thread::spawn(move || {
             let Some(stdout) = stdout else { return };
-            let mut sent = false;
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if !sent && let Some(addr) = parse_addr(&line) {
+                if let Some(addr) = parse_addr(&line) {
                     let _ = tx.send(addr);
-                    sent = true;
                 }
             }
         });
         let mut server = Self {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            later: rx,
             stderr,
         };
-        match rx.recv_timeout(READY_DEADLINE) {
+        match server.later.recv_timeout(READY_DEADLINE) {
             Ok(addr) => {
                 server.addr = addr;
                 Ok(server)
@@ -115,6 +117,13 @@ impl Server {
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the next `http://ADDR` line after the first (e.g.
+    /// `oneshot-server`'s metrics listener), if it prints one within
+    /// `timeout`.
+    pub fn next_addr(&self, timeout: Duration) -> Option<SocketAddr> {
+        self.later.recv_timeout(timeout).ok()
     }
 
     /// Its process id.

@@ -44,28 +44,40 @@ fn verdict(reached: bool) -> &'static str {
     if reached { "reached" } else { "not reached" }
 }
 
-/// `GET /metrics` on a fresh memory server: scrapes/s and server CPU per scrape.
+/// `GET /metrics` on a fresh memory server with `--metrics-listen`, on that
+/// listener: scrapes/s and server CPU per scrape.
 pub(super) fn metrics(ctx: &Ctx<'_>, variant: &ServerVariant) -> Result<(), Error> {
     let budget = &ctx.options.budget;
     println!("### `GET /metrics`\n");
-    let server = ctx.start_oneshot(variant, false)?;
+    let mut with_metrics = variant.clone();
+    with_metrics
+        .args
+        .extend(["--metrics-listen".to_owned(), "127.0.0.1:0".to_owned()]);
+    let server = ctx.start_oneshot(&with_metrics, false)?;
+    let Some(at) = server.next_addr(std::time::Duration::from_secs(5)) else {
+        println!(
+            "Not served by this server (it printed no metrics address with \
+             `--metrics-listen`).\n"
+        );
+        return Ok(());
+    };
     let (count, time) = if budget.quick {
         (500, std::time::Duration::from_secs(1))
     } else {
         (5_000, std::time::Duration::from_secs(4))
     };
     match ctx.runtime.block_on(scrape(
-        server.addr(),
+        at,
         "/metrics",
         count,
         time,
         Process::Pid(server.pid()),
     ))? {
-        None => println!(
-            "Not served by this server yet (404). Once it is, this row gives scrapes/s and server CPU per \
-             scrape, and the rows above include the cost of counting.\n"
-        ),
+        None => println!("The metrics listener answered 404.\n"),
         Some((done, elapsed, len, cpu)) => {
+            println!(
+                "On the `--metrics-listen` listener of a fresh memory server, one connection:\n"
+            );
             println!("| scrapes | scrapes/s | server CPU µs/scrape | answer bytes |");
             println!("|---:|---:|---:|---:|");
             println!(
