@@ -6,7 +6,7 @@
 //! operations are declared below, one function each, because the handlers
 //! read their bodies by hand (see `api::body`) and so have no typed
 //! signature to derive them from. Their error answers come from one table,
-//! [`errors`], which names the codes each status can carry: the document
+//! `errors`, which names the codes each status can carry: the document
 //! narrows `error` to exactly those codes, per operation and status.
 //!
 //! The patterns are as strict as the server: a 32-byte value is 43
