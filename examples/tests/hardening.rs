@@ -1,5 +1,6 @@
 //! Hardening against greedy and slow clients, on real sockets: uploads
-//! cannot starve takes, each address has its own share of the create slots,
+//! cannot starve takes, each address has its own share of the create slots
+//! and of the take slots,
 //! an unauthorised create is answered and closed at once, create floods are
 //! rate limited per address, HSTS behind HTTPS, and the binary refuses
 //! anonymous creation on a public address.
@@ -78,9 +79,15 @@ enum Upload {
 /// A create from `from` whose body trickles in a byte a second; watches for
 /// an answer for `window`, then hangs up.
 async fn slow_upload(base: String, from: IpAddr, window: Duration) -> Upload {
+    slow_request(base, from, "/api/v1/secrets", window).await
+}
+
+/// A POST to `path` from `from` whose body trickles in a byte a second;
+/// watches for an answer for `window`, then hangs up.
+async fn slow_request(base: String, from: IpAddr, path: &str, window: Duration) -> Upload {
     let mut stream = connect_from(&base, from).await;
     stream
-        .write_all(head("/api/v1/secrets", 200, "").as_bytes())
+        .write_all(head(path, 200, "").as_bytes())
         .await
         .unwrap();
     let sent = Instant::now();
@@ -193,6 +200,56 @@ async fn slow_uploads_from_one_address_leave_others_their_share() {
     );
     // Nothing but the round trips reached the store.
     assert_eq!(server.counts.puts(), 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_takes_from_one_address_leave_others_their_takes() {
+    const FLOOD: usize = 100;
+    let share = Budgets::default().max_takes_per_client;
+    let server = TestServer::memory_with(|app| app.with_limits(limits(16, 1024))).await;
+    let window = Duration::from_secs(5);
+    let b = Api::from_ip(&server.base, B);
+    let kept = sealed(b"taken while A trickles take bodies");
+    assert_eq!(b.create(&kept, Some(600)).await.0, 201);
+
+    let flood: Vec<_> = (0..FLOOD)
+        .map(|_| {
+            tokio::spawn(slow_request(
+                server.base.clone(),
+                A,
+                "/api/v1/secrets/take",
+                window,
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // B's take (and the page) are served at once while A holds its share.
+    let asked = Instant::now();
+    let (status, taken) = b.take(&kept.claim).await;
+    assert_eq!(status, 200, "{taken}");
+    let r = b
+        .http
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(asked.elapsed() < AT_ONCE, "{:?}", asked.elapsed());
+
+    let flood = outcomes(flood).await;
+    let in_flight = flood
+        .iter()
+        .filter(|u| matches!(u, Upload::InFlight))
+        .count();
+    assert_eq!(in_flight, share, "A holds exactly its share: {flood:?}");
+    for upload in &flood {
+        if let Upload::Answered(status, after) = upload {
+            assert_eq!(*status, 503, "A past its share is busy");
+            assert!(*after < AT_ONCE, "refused at once, not after {after:?}");
+        }
+    }
+    assert_eq!(server.counts.takes(), 1, "only B's take reached the store");
     server.stop().await;
 }
 

@@ -1,7 +1,8 @@
 //! In-flight budgets: creates and the rest (takes, receipts, burns, pages)
-//! draw on separate pools, and each client address may hold only a few
-//! create slots at once, so slow uploads can use up neither the takes'
-//! budget nor other clients' share of the creates'. Creates are also
+//! draw on separate pools, and each client address may hold only a share of
+//! each pool at once, so slow uploads can use up neither the takes' budget
+//! nor other clients' share of the creates', and slow take bodies from one
+//! address cannot use up everyone's takes. Creates are also
 //! counted against the client's rate ([`rate_limit`](super::rate_limit)).
 //!
 //! Everything here answers before the body is read; such an answer closes
@@ -36,14 +37,19 @@ pub struct Budgets {
     /// flight at once, its slow uploads included; one more is `503 busy`.
     /// Zero counts as one.
     pub max_creates_per_client: usize,
+    /// Requests other than creates one client address may have in flight
+    /// at once (a share of `max_takes_in_flight`); one more is `503 busy`.
+    /// Zero counts as one.
+    pub max_takes_per_client: usize,
 }
 
 impl Default for Budgets {
-    /// 256 non-create requests, 16 creates per client.
+    /// 256 non-create requests, 16 creates and 64 other requests per client.
     fn default() -> Self {
         Self {
             max_takes_in_flight: 256,
             max_creates_per_client: 16,
+            max_takes_per_client: 64,
         }
     }
 }
@@ -54,6 +60,7 @@ pub(crate) struct Gatekeeper {
     creates: Arc<Semaphore>,
     others: Arc<Semaphore>,
     per_client: Arc<PerClient>,
+    others_per_client: Arc<PerClient>,
     proxies: TrustedProxies,
     limiters: Limiters,
     token: Option<CreateToken>,
@@ -79,6 +86,10 @@ impl Gatekeeper {
                 max: config.budgets.max_creates_per_client.max(1),
                 held: Mutex::new(HashMap::new()),
             }),
+            others_per_client: Arc::new(PerClient {
+                max: config.budgets.max_takes_per_client.max(1),
+                held: Mutex::new(HashMap::new()),
+            }),
             proxies: config.proxies.clone(),
             limiters: Limiters::new(config.rates),
             token: config.token.cloned(),
@@ -86,15 +97,16 @@ impl Gatekeeper {
     }
 }
 
-/// Create slots held per client. An entry exists only while its client has
-/// a create in flight, so the map is bounded by the open connections.
+/// Slots of one pool held per client. An entry exists only while its client
+/// has a request of that pool in flight, so the map is bounded by the open
+/// connections.
 #[derive(Debug)]
 struct PerClient {
     max: usize,
     held: Mutex<HashMap<ClientKey, usize>>,
 }
 
-/// One of a client's create slots; given back on drop.
+/// One of a client's slots; given back on drop.
 struct ClientSlot {
     owner: Arc<PerClient>,
     key: ClientKey,
@@ -153,7 +165,7 @@ fn shed(mut response: Response) -> Response {
 }
 
 /// Admits a request within its budget, or answers at once: `503 busy` when
-/// its pool (or, for a create, its client's share) is used up, then `429
+/// its pool or its client's share of it is used up, then `429
 /// rate_limited` when a create is over its client's rate. A create without
 /// the create token it needs passes straight to its handler, which answers
 /// `401` at once without counting it against anything.
@@ -163,10 +175,17 @@ pub(crate) async fn admit(
     next: Next,
 ) -> Response {
     if !is_create(&req) {
+        let client = client_key(&gate.proxies, &req);
+        let Some(client_slot) = gate.others_per_client.try_take(client) else {
+            tracing::debug!(%client, "request refused: the client's requests in flight are at the cap");
+            return shed(closing(busy()));
+        };
         let Ok(slot) = Arc::clone(&gate.others).try_acquire_owned() else {
             return shed(busy().into_response());
         };
-        return run(req, next, slot).await;
+        let response = run(req, next, slot).await;
+        drop(client_slot);
+        return response;
     }
     let token_holder = match &gate.token {
         None => false,

@@ -24,6 +24,12 @@ pub struct HardeningArgs {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     pub max_creates_per_client: u32,
 
+    /// Requests other than creates (takes, receipts, burns, the page) one
+    /// client address may have in flight at once, a share of
+    /// --max-takes-in-flight; more are answered 503 busy.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
+    pub max_takes_per_client: u32,
+
     /// A reverse proxy's address range (CIDR, or one address); repeat the
     /// flag for more. For a request from such a peer, the client is the
     /// rightmost address in Forwarded (or X-Forwarded-For) that is not
@@ -126,6 +132,7 @@ impl HardeningArgs {
             .with_budgets(Budgets {
                 max_takes_in_flight: self.max_takes_in_flight as usize,
                 max_creates_per_client: self.max_creates_per_client as usize,
+                max_takes_per_client: self.max_takes_per_client as usize,
             })
             .with_trusted_proxies(TrustedProxies::new(self.trusted_proxy.clone()))
             .with_create_rates(CreateRates {

@@ -69,13 +69,15 @@ impl Ctx<'_> {
         redis: bool,
     ) -> Result<Server, Error> {
         // The benchmark client is one address creating thousands of secrets
-        // a second: the per-client rates and in-flight share would refuse it.
+        // a second: the per-client rates and in-flight shares would refuse it.
         let mut args = vec![
             "--listen".to_owned(),
             "127.0.0.1:0".to_owned(),
             "--create-rate".to_owned(),
             "off".to_owned(),
             "--max-creates-per-client".to_owned(),
+            "1000000".to_owned(),
+            "--max-takes-per-client".to_owned(),
             "1000000".to_owned(),
         ];
         if redis {
