@@ -76,12 +76,6 @@ enum Upload {
     InFlight,
 }
 
-/// A create from `from` whose body trickles in a byte a second; watches for
-/// an answer for `window`, then hangs up.
-async fn slow_upload(base: String, from: IpAddr, window: Duration) -> Upload {
-    slow_request(base, from, "/api/v1/secrets", window).await
-}
-
 /// A POST to `path` from `from` whose body trickles in a byte a second;
 /// watches for an answer for `window`, then hangs up.
 async fn slow_request(base: String, from: IpAddr, path: &str, window: Duration) -> Upload {
@@ -116,10 +110,21 @@ async fn slow_request(base: String, from: IpAddr, path: &str, window: Duration) 
     }
 }
 
-/// Starts `n` slow uploads from `from`.
+/// Starts `n` slow uploads (creates) from `from`.
 fn slow_uploads(
     server: &TestServer,
     from: IpAddr,
+    n: usize,
+    window: Duration,
+) -> Vec<tokio::task::JoinHandle<Upload>> {
+    slow_requests(server, from, "/api/v1/secrets", n, window)
+}
+
+/// Starts `n` slow POSTs to `path` from `from`, staggered (see [`stagger`]).
+fn slow_requests(
+    server: &TestServer,
+    from: IpAddr,
+    path: &'static str,
     n: usize,
     window: Duration,
 ) -> Vec<tokio::task::JoinHandle<Upload>> {
@@ -128,10 +133,26 @@ fn slow_uploads(
             let base = server.base.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(stagger(i)).await;
-                slow_upload(base, from, window).await
+                slow_request(base, from, path, window).await
             })
         })
         .collect()
+}
+
+/// A flood from one address held exactly `share` requests in flight, and
+/// every other one was refused `503` at once.
+fn assert_holds_share(flood: &[Upload], share: usize) {
+    let in_flight = flood
+        .iter()
+        .filter(|u| matches!(u, Upload::InFlight))
+        .count();
+    assert_eq!(in_flight, share, "A holds exactly its share: {flood:?}");
+    for upload in flood {
+        if let Upload::Answered(status, after) = upload {
+            assert_eq!(*status, 503, "A past its share is busy");
+            assert!(*after < AT_ONCE, "refused at once, not after {after:?}");
+        }
+    }
 }
 
 /// When the `i`-th connection of a flood starts: ten at a time, 10 ms apart.
@@ -198,17 +219,7 @@ async fn slow_uploads_from_one_address_leave_others_their_share() {
     );
 
     let flood = outcomes(flood).await;
-    let in_flight = flood
-        .iter()
-        .filter(|u| matches!(u, Upload::InFlight))
-        .count();
-    assert_eq!(in_flight, share, "A holds exactly its share: {flood:?}");
-    for upload in &flood {
-        if let Upload::Answered(status, after) = upload {
-            assert_eq!(*status, 503, "A past its share is busy");
-            assert!(*after < AT_ONCE, "refused at once, not after {after:?}");
-        }
-    }
+    assert_holds_share(&flood, share);
     let b_uploads = outcomes(b_uploads).await;
     assert!(
         b_uploads.iter().all(|u| matches!(u, Upload::InFlight)),
@@ -229,15 +240,7 @@ async fn slow_takes_from_one_address_leave_others_their_takes() {
     let kept = sealed(b"taken while A trickles take bodies");
     assert_eq!(b.create(&kept, Some(600)).await.0, 201);
 
-    let flood: Vec<_> = (0..FLOOD)
-        .map(|i| {
-            let base = server.base.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(stagger(i)).await;
-                slow_request(base, A, "/api/v1/secrets/take", window).await
-            })
-        })
-        .collect();
+    let flood = slow_requests(&server, A, "/api/v1/secrets/take", FLOOD, window);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // B's take (and the page) are served at once while A holds its share.
     let asked = Instant::now();
@@ -253,17 +256,7 @@ async fn slow_takes_from_one_address_leave_others_their_takes() {
     assert!(asked.elapsed() < AT_ONCE, "{:?}", asked.elapsed());
 
     let flood = outcomes(flood).await;
-    let in_flight = flood
-        .iter()
-        .filter(|u| matches!(u, Upload::InFlight))
-        .count();
-    assert_eq!(in_flight, share, "A holds exactly its share: {flood:?}");
-    for upload in &flood {
-        if let Upload::Answered(status, after) = upload {
-            assert_eq!(*status, 503, "A past its share is busy");
-            assert!(*after < AT_ONCE, "refused at once, not after {after:?}");
-        }
-    }
+    assert_holds_share(&flood, share);
     assert_eq!(server.counts.takes(), 1, "only B's take reached the store");
     server.stop().await;
 }
