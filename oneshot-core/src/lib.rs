@@ -54,7 +54,7 @@
 //! proofs, receipt claims and passphrases are zeroized wrappers with
 //! `[REDACTED]` `Debug`; derived keys (`enc_key`, the PBKDF2 output `W`, the
 //! stretched `K || W`) live in `Zeroizing` buffers; decrypted bodies are
-//! `Zeroizing<Vec<u8>>`, decrypted in place in the buffer that is returned
+//! [`Plaintext`]s, decrypted in place in the buffer that is returned
 //! (a reveal decrypts the taken envelope in its own buffer, so no second
 //! copy of the plaintext exists); sealing zeroizes its buffer if it fails.
 //! SHA-256 states (inside HKDF, HMAC and PBKDF2) are wiped on drop through
@@ -105,6 +105,7 @@ mod guard;
 mod id;
 pub mod link;
 mod oneshot;
+mod plaintext;
 mod policy;
 mod random;
 pub mod store;
@@ -126,6 +127,7 @@ pub use error::{
 pub use guard::{PassphraseProof, PassphraseVerifier, ReceiptClaim, ReceiptVerifier};
 pub use id::SecretId;
 pub use oneshot::{OneShot, Share, ShareOptions, Verifiers};
+pub use plaintext::Plaintext;
 pub use policy::Policy;
 pub use store::{BoxError, SecretStore, StoreError};
 /// The format v1 items, re-exported at the root for the facade and the

@@ -7,7 +7,7 @@
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 
-use oneshot_core::Zeroizing;
+use oneshot_core::{Plaintext, Zeroizing};
 
 use super::{CliError, exit};
 
@@ -28,21 +28,21 @@ fn too_large(what: &str, max: usize) -> CliError {
 
 /// Reads the secret: all of standard input (at most `max` bytes), or a
 /// hidden prompt on a terminal.
-pub(crate) fn read_secret(max: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
+pub(crate) fn read_secret(max: usize) -> Result<Plaintext, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         let typed = Zeroizing::new(
             rpassword::prompt_password("Secret (input hidden): ")
                 .map_err(|e| CliError::new(exit::IO, format!("cannot read the secret: {e}")))?,
         );
-        return Ok(Zeroizing::new(typed.as_bytes().to_vec()));
+        return Ok(Plaintext::from(typed.as_bytes().to_vec()));
     }
     let buf = read_bounded(&mut stdin.lock(), max)
         .map_err(|e| CliError::new(exit::IO, format!("cannot read standard input: {e}")))?;
     if buf.len() > max {
         return Err(too_large("the secret", max));
     }
-    Ok(buf)
+    Ok(wiped_fast(buf))
 }
 
 /// Reads at most `max + 1` bytes into one buffer allocated up front, so the
@@ -67,7 +67,7 @@ fn read_bounded(reader: &mut impl Read, max: usize) -> std::io::Result<Zeroizing
 
 /// Reads a file to share, of at most `max` bytes: its size is checked
 /// before it is read, and again while reading (it may grow).
-pub(crate) fn read_file(path: &Path, max: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
+pub(crate) fn read_file(path: &Path, max: usize) -> Result<Plaintext, CliError> {
     let io = |e: std::io::Error| {
         CliError::new(
             exit::IO,
@@ -95,7 +95,13 @@ pub(crate) fn read_file(path: &Path, max: usize) -> Result<Zeroizing<Vec<u8>>, C
     if buf.len() > max {
         return Err(too_large("the file", max));
     }
-    Ok(buf)
+    Ok(wiped_fast(buf))
+}
+
+/// The same block as a [`Plaintext`], which wipes it in bulk on drop rather
+/// than a byte at a time (10 MiB: about 2 ms less).
+fn wiped_fast(mut buf: Zeroizing<Vec<u8>>) -> Plaintext {
+    Plaintext::from(std::mem::take(&mut *buf))
 }
 
 /// Reads a link for `what` (`"Link or key"`, `"Receipt link"`): the first

@@ -4,7 +4,7 @@
 use base64ct::{Base64UrlUnpadded, Encoding};
 use oneshot_core::link::LinkKey;
 use oneshot_core::v2::{self, Content, Passphrase};
-use oneshot_core::{OpenError, OpenV2Error, Zeroizing};
+use oneshot_core::{OpenError, OpenV2Error, Plaintext};
 use serde::Serialize;
 use zeroize::Zeroize;
 
@@ -19,7 +19,7 @@ pub struct Revealed {
     /// v1 link).
     pub content: Content,
     /// The body, wiped when dropped.
-    pub body: Zeroizing<Vec<u8>>,
+    pub body: Plaintext,
 }
 
 impl std::fmt::Debug for Revealed {

@@ -9,6 +9,7 @@ use crate::format::v1::{
     NONCE_LEN, OVERHEAD, VERSION,
 };
 use crate::id::SecretId;
+use crate::plaintext::Plaintext;
 use crate::random::fill_random;
 use crate::v1::key::{Derived, SecretKey};
 
@@ -120,15 +121,12 @@ pub(crate) fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
 ///
 /// Checks run in the order FORMAT-v1 §5 prescribes; nothing here panics on any
 /// input.
-pub fn open(key: &SecretKey, envelope: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+pub fn open(key: &SecretKey, envelope: &[u8]) -> Result<Plaintext, OpenError> {
     open_derived(&key.derive(), envelope)
 }
 
 /// Opening with the derivations already done (see [`seal_derived`]).
-pub(crate) fn open_derived(
-    derived: &Derived,
-    envelope: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+pub(crate) fn open_derived(derived: &Derived, envelope: &[u8]) -> Result<Plaintext, OpenError> {
     validate_envelope(envelope)?;
     open_owned(derived, envelope.to_vec())
 }
@@ -136,10 +134,7 @@ pub(crate) fn open_derived(
 /// Opens an envelope the caller owns (a take's result) in its own buffer:
 /// decrypted in place and cut down to the body, with no copy of the
 /// ciphertext. The buffer is wiped on drop whatever happens.
-pub(crate) fn open_owned(
-    derived: &Derived,
-    envelope: Vec<u8>,
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+pub(crate) fn open_owned(derived: &Derived, envelope: Vec<u8>) -> Result<Plaintext, OpenError> {
     let mut buf = Zeroizing::new(envelope);
     validate_envelope(&buf)?;
     let (nonce, ciphertext, tag) = split_envelope(&buf).ok_or(OpenError::Malformed("truncated"))?;
@@ -151,12 +146,12 @@ pub(crate) fn open_owned(
     unframe(buf, ciphertext)
 }
 
-/// Checks the decrypted frame at `frame` inside `buf` and cuts `buf` down to
-/// the body in place (one move, no copy).
+/// Checks the decrypted frame at `frame` inside `buf`; the body stays where
+/// it is (no move, no copy).
 pub(crate) fn unframe(
-    mut buf: Zeroizing<Vec<u8>>,
+    buf: Zeroizing<Vec<u8>>,
     frame: std::ops::Range<usize>,
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+) -> Result<Plaintext, OpenError> {
     let short = OpenError::Malformed("frame shorter than its length prefix");
     let frame_bytes = buf.get(frame.clone()).ok_or(short.clone())?;
     let (prefix, rest) = frame_bytes
@@ -175,8 +170,6 @@ pub(crate) fn unframe(
         return Err(OpenError::Malformed("nonzero padding"));
     }
     let body_start = frame.start + FRAME_LEN_PREFIX;
-    buf.copy_within(body_start..body_start + declared, 0);
-    // Truncating keeps the capacity, which `Zeroizing<Vec<u8>>` wipes in full on drop.
-    buf.truncate(declared);
-    Ok(buf)
+    Plaintext::within(buf, body_start..body_start + declared)
+        .ok_or(OpenError::Malformed("declared length exceeds the frame"))
 }

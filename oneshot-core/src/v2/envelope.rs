@@ -18,6 +18,7 @@ use crate::format::v2::{
     MIN_ENVELOPE_LEN, NONCE_LEN, OVERHEAD, VERSION,
 };
 use crate::id::SecretId;
+use crate::plaintext::Plaintext;
 use crate::random::fill_random;
 use crate::v2::content::{Content, Kind};
 use crate::v2::derive::{Derived, check_passphrase};
@@ -165,12 +166,12 @@ pub(crate) fn validate_envelope(envelope: &[u8]) -> Result<(), OpenError> {
 #[derive(Clone)]
 pub struct Opened {
     content: Content,
-    body: Zeroizing<Vec<u8>>,
+    body: Plaintext,
 }
 
 impl Opened {
     /// What a reveal of a v1 secret gives: a text, as v1 knows no files.
-    pub(crate) fn v1_text(body: Zeroizing<Vec<u8>>) -> Self {
+    pub(crate) fn v1_text(body: Plaintext) -> Self {
         Self {
             content: Content::text(),
             body,
@@ -205,16 +206,16 @@ impl Opened {
 
     /// The body.
     pub fn body(&self) -> &[u8] {
-        &self.body
+        self.body.as_slice()
     }
 
     /// The body, zeroized on drop.
-    pub fn into_body(self) -> Zeroizing<Vec<u8>> {
+    pub fn into_body(self) -> Plaintext {
         self.body
     }
 
     /// The content and the body.
-    pub fn into_parts(self) -> (Content, Zeroizing<Vec<u8>>) {
+    pub fn into_parts(self) -> (Content, Plaintext) {
         (self.content, self.body)
     }
 }
@@ -273,10 +274,7 @@ pub(crate) fn open_owned(derived: &Derived, envelope: Vec<u8>) -> Result<Opened,
 
 /// Checks the decrypted frame (§5 step 5) and its content (step 6), and
 /// strips the frame down to the body in place.
-pub(crate) fn unframe(
-    mut buf: Zeroizing<Vec<u8>>,
-    frame: Range<usize>,
-) -> Result<Opened, OpenError> {
+pub(crate) fn unframe(buf: Zeroizing<Vec<u8>>, frame: Range<usize>) -> Result<Opened, OpenError> {
     let short = OpenError::Malformed("frame shorter than its length prefix");
     let frame_bytes = buf.get(frame.clone()).ok_or(short.clone())?;
     let declared = frame_bytes
@@ -303,10 +301,9 @@ pub(crate) fn unframe(
     if body_start > content_end {
         return Err(OpenError::Malformed("content shorter than its header"));
     }
-    buf.copy_within(frame.start + body_start..frame.start + content_end, 0);
-    // Truncating keeps the capacity, which `Zeroizing<Vec<u8>>` wipes in full on drop.
-    buf.truncate(content_end - body_start);
-    Ok(Opened { content, body: buf })
+    let body = Plaintext::within(buf, frame.start + body_start..frame.start + content_end)
+        .ok_or(OpenError::Malformed("declared length exceeds the frame"))?;
+    Ok(Opened { content, body })
 }
 
 #[cfg(test)]
