@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -54,7 +54,7 @@ impl Default for Budgets {
     }
 }
 
-/// The state of the [`admit`] layer.
+/// What [`admit`] checks requests against.
 #[derive(Debug)]
 pub(crate) struct Gatekeeper {
     creates: Arc<Semaphore>,
@@ -169,11 +169,7 @@ fn shed(mut response: Response) -> Response {
 /// rate_limited` when a create is over its client's rate. A create without
 /// the create token it needs passes straight to its handler, which answers
 /// `401` at once without counting it against anything.
-pub(crate) async fn admit(
-    State(gate): State<Arc<Gatekeeper>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn admit(gate: &Gatekeeper, req: Request, next: Next) -> Response {
     if !is_create(&req) {
         let client = client_key(&gate.proxies, &req);
         let Some(client_slot) = gate.others_per_client.try_take(client) else {

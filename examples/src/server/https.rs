@@ -6,10 +6,7 @@
 
 use std::str::FromStr;
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, header};
 use url::Url;
 
 /// The HSTS policy sent: a year, this host only (the server cannot know
@@ -59,13 +56,11 @@ impl FromStr for PublicUrl {
 }
 
 /// Adds `Strict-Transport-Security` to every response.
-pub(crate) async fn strict_transport_security(req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
-    response.headers_mut().insert(
+pub(crate) fn add_strict_transport_security(headers: &mut HeaderMap) {
+    headers.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static(HSTS),
     );
-    response
 }
 
 #[cfg(test)]

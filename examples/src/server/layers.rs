@@ -1,11 +1,11 @@
-//! Middleware: security headers, JSON for every error, an access log
-//! without secrets. (Load shedding is in `budget`.)
+//! What every answer gets: security headers, JSON for every error, an
+//! access-log line without secrets. (Load shedding is in `budget`; the one
+//! middleware that applies all of these is `edge`.)
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::extract::MatchedPath;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::api::ApiError;
@@ -34,10 +34,9 @@ const EXTRA_HEADERS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the security headers to every response.
-pub(super) async fn security_headers(req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
-    let headers = response.headers_mut();
+/// Adds the security headers (to every response).
+pub(super) fn add_security_headers(headers: &mut HeaderMap) {
+    headers.reserve(SECURITY_HEADERS.len() + EXTRA_HEADERS.len());
     for (name, value) in SECURITY_HEADERS {
         headers.insert(name.clone(), HeaderValue::from_static(value));
     }
@@ -47,13 +46,11 @@ pub(super) async fn security_headers(req: Request, next: Next) -> Response {
             HeaderValue::from_static(value),
         );
     }
-    response
 }
 
-/// Turns any error response that is not JSON yet (from the framework or a
-/// layer) into the API's JSON error shape.
-pub(super) async fn json_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+/// Turns an error response that is not JSON yet (from the framework or a
+/// layer) into the API's JSON error shape; any other response as it is.
+pub(super) fn json_error(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -90,22 +87,19 @@ pub(super) async fn json_errors(req: Request, next: Next) -> Response {
     fixed
 }
 
-/// Logs method, route, status and latency. Never the path of an unknown
-/// route (someone may paste a key there), never a body or a header.
-pub(super) async fn access_log(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
-    let started = Instant::now();
-    let response = next.run(req).await;
+/// Logs method, route, status and latency, at debug. Never the path of an
+/// unknown route (someone may paste a key there), never a body or a header.
+pub(super) fn log_request(
+    method: &Method,
+    route: Option<&MatchedPath>,
+    status: StatusCode,
+    started: Instant,
+) {
     tracing::debug!(
         %method,
-        route,
-        status = response.status().as_u16(),
+        route = route.map_or("(no route)", MatchedPath::as_str),
+        status = status.as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
-    response
 }

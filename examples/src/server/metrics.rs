@@ -21,9 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
 use oneshot_core::{PassphraseProof, ReceiptClaim, SecretId, SecretStore, StoreError};
@@ -288,38 +287,35 @@ async fn scrape(State(metrics): State<Metrics>) -> Response {
         .into_response()
 }
 
-/// Counts each request by route pattern and status, shed ones apart, and
-/// those in flight. Outside the load shedding, so shed requests are seen.
-pub(crate) async fn count_requests(
-    State(metrics): State<Metrics>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
-    let inner = &metrics.inner;
-    inner.in_flight.inc();
-    // Decremented even if the client goes away and the handler is dropped.
-    let _done = InFlight(&inner.in_flight);
-    let response = next.run(req).await;
-    if response.extensions().get::<Shed>().is_some() {
-        inner.shed.inc();
-        inner.totals.shed.fetch_add(1, Ordering::Relaxed);
-    }
-    inner.totals.requests.fetch_add(1, Ordering::Relaxed);
-    inner
-        .requests
-        .get_or_create(&RequestLabels {
-            route,
-            status: response.status().as_u16(),
-        })
-        .inc();
-    response
-}
+/// A request counted as in flight until it is dropped, even if the client
+/// goes away and the handler with it.
+pub(crate) struct InFlight<'a>(&'a Gauge);
 
-struct InFlight<'a>(&'a Gauge);
+impl Metrics {
+    /// Counts a request in flight until the guard is dropped.
+    pub(crate) fn request_started(&self) -> InFlight<'_> {
+        self.inner.in_flight.inc();
+        InFlight(&self.inner.in_flight)
+    }
+
+    /// Counts an answered request by route pattern and status, a shed one
+    /// apart. Called outside the load shedding, so shed requests are seen.
+    pub(crate) fn request_done(&self, route: Option<&MatchedPath>, response: &Response) {
+        let inner = &self.inner;
+        if response.extensions().get::<Shed>().is_some() {
+            inner.shed.inc();
+            inner.totals.shed.fetch_add(1, Ordering::Relaxed);
+        }
+        inner.totals.requests.fetch_add(1, Ordering::Relaxed);
+        inner
+            .requests
+            .get_or_create(&RequestLabels {
+                route: route.map_or("(no route)", MatchedPath::as_str).to_owned(),
+                status: response.status().as_u16(),
+            })
+            .inc();
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {

@@ -113,6 +113,7 @@ mod auth;
 pub mod backend;
 mod budget;
 mod client_addr;
+mod edge;
 mod flags;
 mod https;
 mod layers;
@@ -301,16 +302,18 @@ impl App {
     pub fn router(self) -> Router {
         // No `DefaultBodyLimit`: the handlers read bodies themselves
         // (`api::body`), enforcing `body_limit` and draining past it.
-        let gate = Arc::new(budget::Gatekeeper::new(budget::GateConfig {
-            max_creates: self.limits.max_in_flight,
-            budgets: self.budgets,
-            proxies: &self.proxies,
-            rates: self.create_rates,
-            token: self.create_token.as_ref(),
-        }));
-        let hsts = self.public_url.is_some();
-        let metrics = self.metrics.clone();
-        let router = api::routes()
+        let edge = Arc::new(edge::Edge {
+            gate: budget::Gatekeeper::new(budget::GateConfig {
+                max_creates: self.limits.max_in_flight,
+                budgets: self.budgets,
+                proxies: &self.proxies,
+                rates: self.create_rates,
+                token: self.create_token.as_ref(),
+            }),
+            hsts: self.public_url.is_some(),
+            metrics: self.metrics.clone(),
+        });
+        api::routes()
             .route("/", get(assets::create_page))
             .route("/s", get(assets::reveal_page))
             .route("/r", get(assets::receipt_page))
@@ -320,22 +323,7 @@ impl App {
             .fallback(api::not_found)
             .method_not_allowed_fallback(api::method_not_allowed)
             .with_state(self)
-            .layer(axum::middleware::from_fn(layers::json_errors))
-            .layer(axum::middleware::from_fn_with_state(gate, budget::admit))
-            .layer(axum::middleware::from_fn(layers::security_headers));
-        let router = if hsts {
-            router.layer(axum::middleware::from_fn(https::strict_transport_security))
-        } else {
-            router
-        };
-        let router = router.layer(axum::middleware::from_fn(layers::access_log));
-        match metrics {
-            Some(m) => router.layer(axum::middleware::from_fn_with_state(
-                m,
-                metrics::count_requests,
-            )),
-            None => router,
-        }
+            .layer(axum::middleware::from_fn_with_state(edge, edge::around))
     }
 }
 
