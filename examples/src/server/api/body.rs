@@ -8,14 +8,13 @@
 //! field, while each field has its own error code here and is checked in a
 //! fixed order.
 
-use axum::extract::Request;
-use axum::http::{StatusCode, header};
-use serde_json::{Map, Value};
-
 use super::ApiError;
-use super::json::{self, Parsed};
+use super::json::{self, Member, MemberValue, Parsed};
 use crate::server::App;
 use crate::wire::{Field, error_codes as code};
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use serde_json::Value;
 
 /// What reading a request body gave.
 pub(crate) enum BodyRead {
@@ -31,10 +30,14 @@ pub(crate) enum BodyRead {
 /// with unread data makes the kernel send RST, which can destroy the response
 /// in flight). The caller bounds the time.
 pub(crate) async fn read_body(req: Request, limit: usize) -> Result<BodyRead, axum::Error> {
+    use axum::body::HttpBody as _;
     use http_body_util::BodyExt;
     let drain_cap = limit.saturating_mul(8).max(1 << 20);
     let mut body = req.into_body();
-    let mut bytes = Vec::new();
+    // Sized once from Content-Length (the lower bound hyper reports), within
+    // the limit: no growth while reading.
+    let expected = usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX);
+    let mut bytes = Vec::with_capacity(expected.min(limit));
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(data) = frame?.into_data() else {
@@ -55,7 +58,11 @@ pub(crate) async fn read_body(req: Request, limit: usize) -> Result<BodyRead, ax
 }
 
 /// The fields of a JSON object body, all of them among those a request takes.
-pub(crate) struct Fields(Map<String, Value>);
+pub(crate) struct Fields {
+    /// The body as read: spans of `members` point into it.
+    bytes: Vec<u8>,
+    members: Vec<Member>,
+}
 
 impl Fields {
     /// Reads a JSON object from `req` (content type, size and time limits,
@@ -68,12 +75,13 @@ impl Fields {
         allowed: &[Field],
         limit: usize,
     ) -> Result<Self, ApiError> {
-        let map = read_object(app, req, limit).await?;
-        if map
-            .keys()
-            .all(|k| allowed.iter().any(|field| field.name == k))
-        {
-            Ok(Self(map))
+        let (bytes, members) = read_object(app, req, limit).await?;
+        let fields = Self { bytes, members };
+        if fields.members.iter().all(|m| {
+            let key = m.key.as_str(&fields.bytes);
+            allowed.iter().any(|field| field.name == key)
+        }) {
+            Ok(fields)
         } else {
             Err(ApiError::bad(
                 code::INVALID_REQUEST,
@@ -85,10 +93,17 @@ impl Fields {
         }
     }
 
+    fn value(&self, field: Field) -> Option<&MemberValue> {
+        self.members
+            .iter()
+            .find(|m| m.key.as_str(&self.bytes) == field.name)
+            .map(|m| &m.value)
+    }
+
     /// A required string field.
     pub(crate) fn string(&self, field: Field) -> Result<&str, ApiError> {
-        match self.0.get(field.name) {
-            Some(Value::String(s)) => Ok(s),
+        match self.value(field) {
+            Some(MemberValue::Str(s)) => Ok(s.as_str(&self.bytes)),
             Some(_) => Err(invalid(field, "must be a string")),
             None => Err(ApiError::bad(
                 code::INVALID_REQUEST,
@@ -99,16 +114,21 @@ impl Fields {
 
     /// An optional string field: `None` when absent or `null`.
     pub(crate) fn optional_string(&self, field: Field) -> Result<Option<&str>, ApiError> {
-        match self.0.get(field.name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+        match self.value(field) {
+            None | Some(MemberValue::Other(Value::Null)) => Ok(None),
+            Some(MemberValue::Str(s)) => Ok(Some(s.as_str(&self.bytes))),
             Some(_) => Err(invalid(field, "must be a string")),
         }
     }
 
-    /// A field as sent, if it was.
-    pub(crate) fn get(&self, field: Field) -> Option<&Value> {
-        self.0.get(field.name)
+    /// An optional whole-number field: `Ok(None)` when absent or `null`,
+    /// `Err(())` when it is anything but a number that fits a `u64`.
+    pub(crate) fn optional_u64(&self, field: Field) -> Result<Option<u64>, ()> {
+        match self.value(field) {
+            None | Some(MemberValue::Other(Value::Null)) => Ok(None),
+            Some(MemberValue::Other(number)) => number.as_u64().map(Some).ok_or(()),
+            Some(MemberValue::Str(_)) => Err(()),
+        }
     }
 }
 
@@ -133,7 +153,7 @@ async fn read_object(
     app: &App,
     req: Request,
     limit: usize,
-) -> Result<Map<String, Value>, ApiError> {
+) -> Result<(Vec<u8>, Vec<Member>), ApiError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -168,7 +188,7 @@ async fn read_object(
         }
     };
     match json::parse(&bytes) {
-        Ok(Parsed::Object(map)) => Ok(map),
+        Ok(Parsed::Object(members)) => Ok((bytes, members)),
         Ok(Parsed::RepeatedKey) => Err(ApiError::bad(
             code::INVALID_REQUEST,
             "a field appears more than once in the request body",

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use oneshot_core::{CreateError, SecretId, StoreError, Verifiers, Version, envelope_version};
-use serde_json::Value;
 
 use super::body::{Fields, invalid};
 use super::{ApiError, StoreOp, gate, unix_secs};
@@ -75,12 +74,10 @@ pub(crate) async fn read(app: &App, req: Request, f: &CreateFields) -> Result<Cr
         }
     }
 
-    let ttl = match body.get(f.ttl) {
-        None | Some(Value::Null) => None,
-        Some(secs) => Some(Duration::from_secs(
-            secs.as_u64().ok_or_else(|| ttl_error(app, f.ttl))?,
-        )),
-    };
+    let ttl = body
+        .optional_u64(f.ttl)
+        .map_err(|()| ttl_error(app, f.ttl))?
+        .map(Duration::from_secs);
     Ok(Create {
         body,
         id,
