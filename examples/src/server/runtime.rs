@@ -134,11 +134,14 @@ impl Listeners {
             }
         }
         if result.is_ok() {
+            let stop_all = stop.clone();
             result = accept_loop(self.main, served, async move {
                 tokio::select! {
                     () = shutdown => {}
                     _ = stopped.wait_for(|stop| *stop) => {}
                 }
+                // Every loop stops accepting now, and drains while this one does.
+                stop_all.send_replace(true);
             })
             .await;
         }
