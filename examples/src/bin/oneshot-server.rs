@@ -86,7 +86,8 @@ struct Args {
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_in_flight: u32,
 
-    /// Connections open at once; past it new ones wait to be accepted.
+    /// Connections open at once, for the whole server (all runtimes); past
+    /// it new ones wait to be served.
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_connections: u32,
 
