@@ -1,6 +1,7 @@
 //! The built binary with `--runtime per-core`: one current-thread runtime per
 //! thread, each accepting on its own `SO_REUSEPORT` listener of one address.
-//! Connections reach every runtime and one store; the in-flight pools, the
+//! Connections reach every runtime and one store (in memory, Redis or
+//! PostgreSQL, opened on the main thread); the in-flight pools, the
 //! per-client shares, the create rate and the connection slots are the
 //! server's, not one set per runtime; SIGTERM drains every runtime; the
 //! address cannot be shared with another server; `--threads` is checked.
@@ -9,6 +10,7 @@ mod common {
     pub(crate) mod api;
     pub(crate) mod bin;
     pub(crate) mod local_ip;
+    pub(crate) mod redis;
     pub(crate) mod slow;
 }
 
@@ -21,6 +23,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use common::api::{Api, Sealed, sealed};
 use common::bin::{BIN, command, start, stop_and_read_stderr};
 use common::local_ip::connect_from;
+use common::redis::spawn_redis;
 use common::slow::{assert_holds_share, outcomes, slow_requests, slow_uploads};
 use oneshot_examples::wire::v1::{CREATE_PATH, TAKE_PATH, TakeRequest};
 use serde::Serialize;
@@ -34,6 +37,17 @@ const B: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
 const C: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 4));
 
 const PER_CORE: [&str; 4] = ["--runtime", "per-core", "--threads", "2"];
+
+/// No rate and no per-client shares: for the tests where every connection
+/// comes from one address and is not about the budgets.
+const ONE_CLIENT_UNLIMITED: [&str; 6] = [
+    "--create-rate",
+    "off",
+    "--max-creates-per-client",
+    "1000",
+    "--max-takes-per-client",
+    "1000",
+];
 
 /// Starts the binary per-core on two threads with `args` (logs at WARN on
 /// a piped stderr); the child and its base URL.
@@ -153,31 +167,9 @@ fn core_switches(pid: u32) -> BTreeMap<String, u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_reach_every_runtime_and_one_store() {
     const CONNS: usize = 200;
-    let (mut child, base) = start_per_core(&[
-        "--create-rate",
-        "off",
-        "--max-creates-per-client",
-        "1000",
-        "--max-takes-per-client",
-        "1000",
-    ])
-    .await;
+    let (mut child, base) = start_per_core(&ONE_CLIENT_UNLIMITED).await;
     let pid = child.id().expect("running");
-    // The address is printed once every listener listens; the core thread
-    // may start just after.
-    let started = Instant::now();
-    let before = loop {
-        let cores = core_switches(pid);
-        if !cores.is_empty() || started.elapsed() > Duration::from_secs(5) {
-            break cores;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    assert_eq!(
-        before.keys().collect::<Vec<_>>(),
-        ["oneshot-core-1"],
-        "--threads 2: the main thread and one core thread"
-    );
+    let before = the_core_thread(pid).await;
 
     // Each connection creates two secrets and takes the first back.
     let mut opened = Vec::new();
@@ -236,14 +228,75 @@ async fn connections_reach_every_runtime_and_one_store() {
     for check in checks {
         check.await.unwrap();
     }
-    let after = core_switches(pid);
-    let served = after["oneshot-core-1"] - before["oneshot-core-1"];
+    assert_core_served(pid, before);
+    stop_and_read_stderr(&mut child).await;
+}
+
+/// The voluntary context switches so far of the one core thread of `pid`
+/// (`--threads 2`), once it runs: the address is printed when every
+/// listener listens, and the thread may start just after.
+async fn the_core_thread(pid: u32) -> u64 {
+    let started = Instant::now();
+    let cores = loop {
+        let cores = core_switches(pid);
+        if !cores.is_empty() || started.elapsed() > Duration::from_secs(5) {
+            break cores;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(
+        cores.keys().collect::<Vec<_>>(),
+        ["oneshot-core-1"],
+        "--threads 2: the main thread and one core thread"
+    );
+    cores["oneshot-core-1"]
+}
+
+/// The core thread of `pid` woke often since it had made `before` switches:
+/// its runtime served some of the connections.
+fn assert_core_served(pid: u32, before: u64) {
+    let served = core_switches(pid)["oneshot-core-1"] - before;
     eprintln!("the core thread woke {served} times");
     assert!(
         served >= 20,
         "the core thread's runtime served hardly anything ({served} wake-ups): the kernel did not spread the connections"
     );
-    stop_and_read_stderr(&mut child).await;
+}
+
+/// The store is opened on the main thread's runtime (a Redis connection's
+/// driver, the PostgreSQL purger run there); requests on the core thread's
+/// runtime use it too, and SIGTERM still stops the server cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_and_postgres_serve_every_runtime() {
+    let redis = spawn_redis().await;
+    let pg = tokio::task::spawn_blocking(oneshot_pg_harness::PgServer::start)
+        .await
+        .unwrap();
+    for store in [["--redis", &redis.url()], ["--postgres", &pg.url()]] {
+        let (mut child, base) = start_per_core(&[&store[..], &ONE_CLIENT_UNLIMITED].concat()).await;
+        let pid = child.id().expect("running");
+        let before = the_core_thread(pid).await;
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let base = base.clone();
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis((i / 10) as u64 * 10)).await;
+                let mut conn = Conn::open(&base, LOCAL).await;
+                let s = sealed(b"stored from either runtime");
+                let (status, body) = conn.create(&s).await;
+                assert_eq!(status, 201, "{body}");
+                let (status, body) = conn.take(&s.claim).await;
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(body["envelope"], s.envelope);
+                assert_eq!(conn.take(&s.claim).await.0, 404);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_core_served(pid, before);
+        stop_and_read_stderr(&mut child).await;
+    }
 }
 
 /// What one connection made: the claims of the secret it took back and of
