@@ -350,11 +350,7 @@ pub fn open_v1(data: &[u8]) {
     let altered = alterations.apply(&sealed);
     let opened = check_v1_envelope(&key, &altered);
     if altered == sealed {
-        assert_eq!(
-            opened.as_deref(),
-            Ok(body),
-            "a sealed body opens"
-        );
+        assert_eq!(opened.as_deref(), Ok(body), "a sealed body opens");
         let mut other = *key.as_bytes();
         other[0] ^= 1;
         assert_eq!(
