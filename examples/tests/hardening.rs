@@ -10,6 +10,7 @@ mod common {
     pub(crate) mod bearer;
     pub(crate) mod local_ip;
     pub(crate) mod server;
+    pub(crate) mod slow;
 }
 
 use std::net::IpAddr;
@@ -19,19 +20,19 @@ use std::time::{Duration, Instant};
 use common::api::{Api, sealed};
 use common::local_ip::connect_from;
 use common::server::TestServer;
+use common::slow::{
+    AT_ONCE, Upload, assert_holds_share, head, outcomes, parse_response, slow_requests,
+    slow_uploads,
+};
 use oneshot_examples::server::{
     Budgets, CreateRates, CreateToken, Limits, PublicUrl, TrustedProxies,
 };
 use oneshot_examples::wire::ErrorBody;
-use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 3));
 const C: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 4));
-
-/// "At once", allowing for a loaded two-core machine.
-const AT_ONCE: Duration = Duration::from_secs(1);
 
 fn limits(max_creates: usize, connections: usize) -> Limits {
     Limits {
@@ -40,142 +41,6 @@ fn limits(max_creates: usize, connections: usize) -> Limits {
         max_in_flight: max_creates,
         max_connections: connections,
     }
-}
-
-/// A request head for `path` with a body of `len` bytes.
-fn head(path: &str, len: usize, extra: &str) -> String {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n{extra}\r\n"
-    )
-}
-
-/// Status, lowercased head and JSON body of one raw HTTP/1.1 response.
-fn parse_response(raw: &[u8]) -> (u16, String, Value) {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {text:?}"));
-    let status = head
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {head:?}"));
-    (
-        status,
-        head.to_ascii_lowercase(),
-        serde_json::from_str(body).unwrap_or(Value::Null),
-    )
-}
-
-/// How a slow upload ended within its window.
-#[derive(Debug)]
-enum Upload {
-    /// Answered (the status) this long after its head was sent.
-    Answered(u16, Duration),
-    /// Still uploading, unanswered, when the window closed.
-    InFlight,
-}
-
-/// A POST to `path` from `from` whose body trickles in a byte a second;
-/// watches for an answer for `window`, then hangs up.
-async fn slow_request(base: String, from: IpAddr, path: &str, window: Duration) -> Upload {
-    let mut stream = connect_from(&base, from).await;
-    stream
-        .write_all(head(path, 200, "").as_bytes())
-        .await
-        .unwrap();
-    let sent = Instant::now();
-    let mut buf = [0u8; 1024];
-    let mut got = Vec::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        let left = window.saturating_sub(sent.elapsed());
-        tokio::select! {
-            () = tokio::time::sleep(left) => return Upload::InFlight,
-            _ = tick.tick() => {
-                // A refused upload may be cut meanwhile; the answer is what counts.
-                let _ = stream.write_all(b" ").await;
-            }
-            read = stream.read(&mut buf) => match read {
-                Ok(n) if n > 0 => {
-                    got.extend_from_slice(&buf[..n]);
-                    if got.windows(4).any(|w| w == b"\r\n\r\n") {
-                        let (status, _, _) = parse_response(&got);
-                        return Upload::Answered(status, sent.elapsed());
-                    }
-                }
-                _ => panic!("closed without an answer after {:?}", sent.elapsed()),
-            },
-        }
-    }
-}
-
-/// Starts `n` slow uploads (creates) from `from`.
-fn slow_uploads(
-    server: &TestServer,
-    from: IpAddr,
-    n: usize,
-    window: Duration,
-) -> Vec<tokio::task::JoinHandle<Upload>> {
-    slow_requests(server, from, "/api/v1/secrets", n, window)
-}
-
-/// Starts `n` slow POSTs to `path` from `from`, staggered (see [`stagger`]).
-fn slow_requests(
-    server: &TestServer,
-    from: IpAddr,
-    path: &'static str,
-    n: usize,
-    window: Duration,
-) -> Vec<tokio::task::JoinHandle<Upload>> {
-    (0..n)
-        .map(|i| {
-            let base = server.base.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(stagger(i)).await;
-                slow_request(base, from, path, window).await
-            })
-        })
-        .collect()
-}
-
-/// A flood from one address held exactly `share` requests in flight, and
-/// every other one was refused `503` at once.
-fn assert_holds_share(flood: &[Upload], share: usize) {
-    let in_flight = flood
-        .iter()
-        .filter(|u| matches!(u, Upload::InFlight))
-        .count();
-    assert_eq!(in_flight, share, "A holds exactly its share: {flood:?}");
-    for upload in flood {
-        if let Upload::Answered(status, after) = upload {
-            assert_eq!(*status, 503, "A past its share is busy");
-            assert!(*after < AT_ONCE, "refused at once, not after {after:?}");
-        }
-    }
-}
-
-/// When the `i`-th connection of a flood starts: ten at a time, 10 ms apart.
-/// A burst of hundreds of connects at once overflows the listener's accept
-/// queue on a loaded machine (the kernel drops handshakes, and a dropped one
-/// can end in a reset before the server ever sees the connection), which is
-/// the kernel's doing, not the server's: the flood still arrives within a
-/// few hundred milliseconds, long before the checks run.
-fn stagger(i: usize) -> Duration {
-    Duration::from_millis((i / 10) as u64 * 10)
-}
-
-async fn outcomes(tasks: Vec<tokio::task::JoinHandle<Upload>>) -> Vec<Upload> {
-    let mut out = Vec::new();
-    for task in tasks {
-        out.push(
-            tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the upload ends within its window")
-                .unwrap(),
-        );
-    }
-    out
 }
 
 /// Create and take from `api`, each answered at once.
@@ -201,18 +66,18 @@ async fn slow_uploads_from_one_address_leave_others_their_share() {
     let server = TestServer::memory_with(|app| app.with_limits(limits(256, 1024))).await;
     let window = Duration::from_secs(5);
 
-    let flood = slow_uploads(&server, A, FLOOD, window);
+    let flood = slow_uploads(&server.base, A, FLOOD, window);
     // Let the flood arrive, then another address creates and takes at once.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let b = Api::from_ip(&server.base, B);
     quick_round_trip(&b, "from B during A's flood").await;
     // B's own slow uploads get B's whole share while A's is used up...
-    let b_uploads = slow_uploads(&server, B, share, window - Duration::from_secs(2));
+    let b_uploads = slow_uploads(&server.base, B, share, window - Duration::from_secs(2));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let c = Api::from_ip(&server.base, C);
     quick_round_trip(&c, "from C while A and B upload").await;
     // ...and one more from B is refused at once: the share is per address.
-    let extra = outcomes(slow_uploads(&server, B, 1, Duration::from_secs(3))).await;
+    let extra = outcomes(slow_uploads(&server.base, B, 1, Duration::from_secs(3))).await;
     assert!(
         matches!(extra[..], [Upload::Answered(503, t)] if t < AT_ONCE),
         "B past its share: {extra:?}"
@@ -240,7 +105,7 @@ async fn slow_takes_from_one_address_leave_others_their_takes() {
     let kept = sealed(b"taken while A trickles take bodies");
     assert_eq!(b.create(&kept, Some(600)).await.0, 201);
 
-    let flood = slow_requests(&server, A, "/api/v1/secrets/take", FLOOD, window);
+    let flood = slow_requests(&server.base, A, "/api/v1/secrets/take", FLOOD, window);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // B's take (and the page) are served at once while A holds its share.
     let asked = Instant::now();
@@ -269,7 +134,7 @@ async fn takes_are_served_while_every_create_slot_is_held() {
     let kept = sealed(b"taken while uploads hold every create slot");
     assert_eq!(c.create(&kept, Some(600)).await.0, 201);
 
-    let hogs = slow_uploads(&server, A, CREATES, Duration::from_secs(6));
+    let hogs = slow_uploads(&server.base, A, CREATES, Duration::from_secs(6));
     // Once the hogs hold every create slot, C's create is busy...
     let until = Instant::now() + Duration::from_secs(5);
     loop {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use oneshot_examples::server::backend::{Backend, StoreArgs, open_store};
 use oneshot_examples::server::logging::{self, LogFormat};
 use oneshot_examples::server::metrics::Metrics;
 use oneshot_examples::server::{
-    App, CreateToken, HardeningArgs, Limits, TokenError, serve, shutdown_signal,
+    App, CreateToken, HardeningArgs, Limits, Listeners, Runtime, TokenError, shutdown_signal,
 };
 use oneshot_examples::ttl::{format_ttl, parse_ttl};
 
@@ -86,9 +86,25 @@ struct Args {
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_in_flight: u32,
 
-    /// Connections open at once; past it new ones wait to be accepted.
+    /// Connections open at once, for the whole server (all runtimes); past
+    /// it new ones wait to be served.
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
     max_connections: u32,
+
+    /// How the server uses its threads: one multi-thread runtime on one
+    /// listener, or (per-core) one current-thread runtime per thread, each
+    /// accepting on its own SO_REUSEPORT listener of --listen, the kernel
+    /// spreading connections over them. Either way the budgets, per-client
+    /// shares, rates and --max-connections are the server's, not each
+    /// runtime's.
+    #[arg(long, value_enum, default_value_t = Runtime::MultiThread, value_name = "RUNTIME")]
+    runtime: Runtime,
+
+    /// Threads that serve: the multi-thread runtime's workers, or the
+    /// per-core runtimes (the main thread runs one of them). Default: the
+    /// CPUs this process may use.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024), value_name = "N")]
+    threads: Option<u16>,
 
     #[command(flatten)]
     hardening: HardeningArgs,
@@ -151,10 +167,25 @@ fn create_token(args: &Args) -> Result<Option<CreateToken>, String> {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // The flags choose the runtime, so they are read before there is one.
     let args = Args::parse();
     logging::init(args.log_format);
+    let threads = args
+        .threads
+        .and_then(|n| NonZeroUsize::new(n.into()))
+        .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
+    let runtime = match args.runtime.main_runtime(threads).build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("oneshot-server: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(run(args, threads))
+}
+
+async fn run(args: Args, threads: NonZeroUsize) -> ExitCode {
     // Before anything else: a bad token is a configuration error.
     let token = match create_token(&args) {
         Ok(t) => t,
@@ -226,14 +257,14 @@ async fn main() -> ExitCode {
         Some(m) => app.with_metrics(m.clone()),
         None => app,
     };
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+    let listeners = match Listeners::bind(args.runtime, args.listen, threads).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("oneshot-server: cannot listen on {}: {e}", args.listen);
             return ExitCode::from(1);
         }
     };
-    let addr = listener.local_addr().unwrap_or(args.listen);
+    let addr = listeners.local_addr().unwrap_or(args.listen);
     if let (Some(every), Some(m)) = (args.log_summary, &metrics) {
         m.spawn_summary(every);
     }
@@ -269,6 +300,8 @@ async fn main() -> ExitCode {
         read_timeout = %format_ttl(args.read_timeout),
         max_in_flight = args.max_in_flight,
         max_connections = args.max_connections,
+        runtime = args.runtime.name(),
+        threads,
         metrics = ?metrics_addr,
         max_takes_in_flight = args.hardening.max_takes_in_flight,
         max_creates_per_client = args.hardening.max_creates_per_client,
@@ -287,7 +320,7 @@ async fn main() -> ExitCode {
     })
     .and_then(|()| out.flush());
     drop(out);
-    match serve(listener, app, shutdown_signal()).await {
+    match listeners.serve(app, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("oneshot-server stopped");
             ExitCode::SUCCESS

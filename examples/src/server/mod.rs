@@ -122,6 +122,7 @@ pub mod logging;
 pub mod metrics;
 pub mod openapi;
 mod rate_limit;
+mod runtime;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -143,6 +144,7 @@ pub use client_addr::TrustedProxies;
 pub use flags::{HardeningArgs, HardeningError, Limit};
 pub use https::{PublicUrl, PublicUrlError};
 pub use rate_limit::{CreateRates, Rate, RateError};
+pub use runtime::{Listeners, Runtime};
 
 /// A store behind a pointer, as the server holds it.
 pub type DynStore = Arc<dyn SecretStore>;
@@ -165,7 +167,8 @@ pub struct Limits {
     /// for each client's share); one more is answered `503 busy` with
     /// `"retry": true` and `Retry-After` at once, not queued. Zero counts as one.
     pub max_in_flight: usize,
-    /// Connections open at once; past it the server stops accepting until one
+    /// Connections open at once, over all of a server's listeners; past it
+    /// each accept loop holds one more connection unanswered until one
     /// closes (the kernel queues the rest). Zero counts as one.
     pub max_connections: usize,
 }
@@ -299,6 +302,11 @@ impl App {
     /// The axum router: API, page, security headers, JSON errors, load
     /// shedding past [`Limits::max_in_flight`] and the [`Budgets`], create
     /// rates.
+    ///
+    /// Each call makes a new set of in-flight pools, per-client shares and
+    /// rate limiters: a server on several listeners or runtimes builds it
+    /// once and serves clones of it (as [`Listeners::serve`] does), so that
+    /// the limits are the server's, not each listener's.
     pub fn router(self) -> Router {
         // No `DefaultBodyLimit`: the handlers read bodies themselves
         // (`api::body`), enforcing `body_limit` and draining past it.
@@ -351,29 +359,65 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// HTTP/1.1 with the app's [`Limits`]: headers must arrive within
 /// `header_read_timeout` (else the connection is closed), at most
-/// `max_connections` connections are open at once.
+/// `max_connections` connections are open at once. To serve on several
+/// runtimes at once (with the budgets shared), see [`Listeners`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = app.limits;
-    let service = TowerToHyperService::new(app.router());
+    accept_loop(listener, Served::new(app), shutdown).await
+}
+
+/// What every accept loop of one server shares: the one router (and so the
+/// one set of in-flight pools, per-client shares and create rates that
+/// [`App::router`] builds), the connection slots and the header timeout.
+/// Cloning it shares them; [`Served::new`] makes a new set.
+#[derive(Clone)]
+pub(crate) struct Served {
+    service: TowerToHyperService<Router>,
+    connections: Arc<Semaphore>,
+    header_read_timeout: Duration,
+}
+
+impl Served {
+    /// `app`'s router, built once, and its connection slots.
+    pub(crate) fn new(app: App) -> Self {
+        let limits = app.limits;
+        Self {
+            service: TowerToHyperService::new(app.router()),
+            connections: Arc::new(Semaphore::new(permits(limits.max_connections))),
+            header_read_timeout: limits.header_read_timeout,
+        }
+    }
+}
+
+/// Accepts on `listener` and serves each connection on the current runtime
+/// until `shutdown` completes, then drains this loop's connections (at most
+/// [`DRAIN_TIMEOUT`]).
+///
+/// A connection is accepted first and then waits for a slot: the slots may
+/// be shared with other loops on other listeners ([`Listeners`]), and a loop
+/// that held a free slot while waiting on its own idle listener would keep it
+/// from a connection waiting on another's. So past `max_connections` each
+/// loop holds one accepted connection unanswered until a slot frees, and
+/// the kernel queues the rest.
+pub(crate) async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    served: Served,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let Served {
+        service,
+        connections,
+        header_read_timeout,
+    } = served;
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
-    let connections = Arc::new(Semaphore::new(permits(limits.max_connections)));
+        .header_read_timeout(header_read_timeout);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let slot = tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            slot = Arc::clone(&connections).acquire_owned() => match slot {
-                Ok(slot) => slot,
-                Err(_) => break,
-            },
-        };
         let (stream, peer) = tokio::select! {
             biased;
             () = &mut shutdown => break,
@@ -388,6 +432,14 @@ pub async fn serve(
                         () = tokio::time::sleep(Duration::from_secs(1)) => continue,
                     }
                 }
+            },
+        };
+        let slot = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            slot = Arc::clone(&connections).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
             },
         };
         let _ = stream.set_nodelay(true);
