@@ -13,10 +13,10 @@
 //! heap bytes per stored secret, by kind, over SMALL secrets of 285 bytes and
 //! LARGE of 64 KiB (what `oneshot-compare --only memory` shows).
 //!
-//! Not measured here: a request through `oneshot-server`. That needs the
-//! server in process (the `oneshot-examples` library), which this crate does
-//! not depend on so that it builds while the server changes; the HTTP path's
-//! cost is in `oneshot-compare --only http` (CPU per pair).
+//! Not measured here: a request through `oneshot-server`'s router. That
+//! needs the server in process, which this crate does not depend on so that
+//! it builds while the server changes; `cargo run --release -p
+//! oneshot-examples --example server_allocs` counts it the same way.
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
