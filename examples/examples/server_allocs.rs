@@ -16,19 +16,22 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
+#[path = "../benches/common/requests.rs"]
+mod requests;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{Request, Response, header};
-use base64ct::{Base64UrlUnpadded, Encoding};
+use axum::http::{Request, Response};
 use http_body_util::BodyExt;
 use hyper::service::Service;
 use hyper_util::service::TowerToHyperService;
-use oneshot_core::v2::{self, Content, Flags, SecretKey};
-use oneshot_core::{Policy, SecretKey as V1Key};
+use oneshot_core::Policy;
+use oneshot_core::v2::{self, Content};
 use oneshot_examples::server::App;
 use oneshot_examples::wire::{v1, v2 as wire};
+use requests::{post, v1_bodies, v2_bodies};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -43,62 +46,22 @@ struct Prepared {
     body: bytes::Bytes,
 }
 
-fn json(value: &impl serde::Serialize) -> bytes::Bytes {
-    serde_json::to_vec(value).expect("serializes").into()
-}
-
-/// A v2 text secret of `body_len` bytes: its create and take bodies.
-fn v2_secret(body_len: usize) -> (Prepared, Prepared) {
-    let key = SecretKey::generate(Flags::NONE).expect("randomness");
-    let envelope = v2::seal(&key, None, &Content::text(), &vec![0x5a; body_len]).expect("seal");
-    let create = wire::CreateRequest {
-        id: key.id().to_string(),
-        envelope: Base64UrlUnpadded::encode_string(&envelope),
-        ttl_secs: Some(600),
-        passphrase_verifier: None,
-        receipt_verifier: None,
-    };
-    let take = serde_json::json!({ "claim": key.claim().to_b64u().as_str() });
+/// The create and take of a fresh secret, from `bodies` (v1 or v2).
+fn secret(
+    bodies: fn(usize) -> (bytes::Bytes, bytes::Bytes),
+    (create_path, take_path): (&'static str, &'static str),
+) -> (Prepared, Prepared) {
+    let (create, take) = bodies(256);
     (
         Prepared {
-            path: wire::CREATE_PATH,
-            body: json(&create),
+            path: create_path,
+            body: create,
         },
         Prepared {
-            path: wire::TAKE_PATH,
-            body: json(&take),
+            path: take_path,
+            body: take,
         },
     )
-}
-
-/// A v1 secret of `body_len` bytes: its create and take bodies.
-fn v1_secret(body_len: usize) -> (Prepared, Prepared) {
-    let key = V1Key::generate().expect("randomness");
-    let envelope = oneshot_core::seal(&key, &vec![0x5a; body_len]).expect("seal");
-    let create = serde_json::json!({
-        "id": key.id().to_string(),
-        "envelope": Base64UrlUnpadded::encode_string(&envelope),
-        "ttl_secs": 600,
-    });
-    let take = serde_json::json!({ "claim": key.claim().to_b64u().as_str() });
-    (
-        Prepared {
-            path: v1::CREATE_PATH,
-            body: json(&create),
-        },
-        Prepared {
-            path: v1::TAKE_PATH,
-            body: json(&take),
-        },
-    )
-}
-
-fn request(prepared: &Prepared) -> Request<Body> {
-    Request::post(prepared.path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::CONTENT_LENGTH, prepared.body.len())
-        .body(Body::from(prepared.body.clone()))
-        .expect("a request")
 }
 
 /// Sends `requests` through `service` one at a time; returns allocations and
@@ -116,7 +79,10 @@ where
     assert_eq!(requests.len(), WARM_UP + OPS);
     let send = |prepared: &Prepared| {
         runtime.block_on(async {
-            let response = service.call(request(prepared)).await.expect("answers");
+            let response = service
+                .call(post(prepared.path, &prepared.body))
+                .await
+                .expect("answers");
             let got = response.status().as_u16();
             let body = response.into_body().collect().await.expect("a body");
             assert_eq!(got, status, "{}: {:?}", prepared.path, body.to_bytes());
@@ -156,8 +122,12 @@ fn main() {
     let router = TowerToHyperService::new(app.router());
 
     let n = WARM_UP + OPS;
-    let (v2_creates, v2_takes): (Vec<_>, Vec<_>) = (0..n).map(|_| v2_secret(256)).unzip();
-    let (v1_creates, v1_takes): (Vec<_>, Vec<_>) = (0..n).map(|_| v1_secret(256)).unzip();
+    let (v2_creates, v2_takes): (Vec<_>, Vec<_>) = (0..n)
+        .map(|_| secret(v2_bodies, (wire::CREATE_PATH, wire::TAKE_PATH)))
+        .unzip();
+    let (v1_creates, v1_takes): (Vec<_>, Vec<_>) = (0..n)
+        .map(|_| secret(v1_bodies, (v1::CREATE_PATH, v1::TAKE_PATH)))
+        .unzip();
 
     let answer = bytes::Bytes::from_static(&[b'x'; 395]);
     let bare = hyper::service::service_fn(move |req: Request<Body>| {

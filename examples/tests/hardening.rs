@@ -8,6 +8,7 @@
 mod common {
     pub(crate) mod api;
     pub(crate) mod bearer;
+    pub(crate) mod http_response;
     pub(crate) mod local_ip;
     pub(crate) mod server;
     pub(crate) mod slow;
@@ -18,11 +19,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::api::{Api, sealed};
+use common::http_response::parse_response;
 use common::local_ip::connect_from;
 use common::server::TestServer;
 use common::slow::{
-    AT_ONCE, Upload, assert_holds_share, head, outcomes, parse_response, slow_requests,
-    slow_uploads,
+    AT_ONCE, Upload, assert_holds_share, head, outcomes, slow_requests, slow_uploads,
 };
 use oneshot_examples::server::{
     Budgets, CreateRates, CreateToken, Limits, PublicUrl, TrustedProxies,

@@ -9,6 +9,7 @@
 mod common {
     pub(crate) mod api;
     pub(crate) mod bin;
+    pub(crate) mod http_response;
     pub(crate) mod local_ip;
     pub(crate) mod redis;
     pub(crate) mod slow;

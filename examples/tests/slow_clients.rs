@@ -5,6 +5,7 @@
 
 mod common {
     pub(crate) mod api;
+    pub(crate) mod http_response;
     pub(crate) mod server;
 }
 
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::api::{Api, sealed};
+use common::http_response::parse_response;
 use common::server::TestServer;
 use oneshot_core::store::{BurnOutcome, Guards, Receipt, TakeOutcome};
 use oneshot_core::{PassphraseProof, Policy, ReceiptClaim, SecretId, SecretStore, StoreError};
@@ -60,21 +62,6 @@ async fn read_until_closed(stream: &mut TcpStream, bound: Duration) -> Vec<u8> {
             Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
         }
     }
-}
-
-/// Status, lowercased head and JSON body of one raw HTTP/1.1 response.
-fn parse_response(raw: &[u8]) -> (u16, String, Value) {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {text:?}"));
-    let status = head
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {head:?}"));
-    let json = serde_json::from_str(body).unwrap_or(Value::Null);
-    (status, head.to_ascii_lowercase(), json)
 }
 
 /// A cut connection: closed with nothing, or with a 4xx (hyper may answer 408).

@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::http_response::parse_response;
 use super::local_ip::connect_from;
 
 /// "At once", allowing for a loaded two-core machine.
@@ -17,24 +17,6 @@ pub(crate) const AT_ONCE: Duration = Duration::from_secs(1);
 pub(crate) fn head(path: &str, len: usize, extra: &str) -> String {
     format!(
         "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n{extra}\r\n"
-    )
-}
-
-/// Status, lowercased head and JSON body of one raw HTTP/1.1 response.
-pub(crate) fn parse_response(raw: &[u8]) -> (u16, String, Value) {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {text:?}"));
-    let status = head
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line: {head:?}"));
-    (
-        status,
-        head.to_ascii_lowercase(),
-        serde_json::from_str(body).unwrap_or(Value::Null),
     )
 }
 
