@@ -6,12 +6,15 @@
 mod common {
     pub(crate) mod api;
     pub(crate) mod bearer;
+    pub(crate) mod bin_exit;
     pub(crate) mod redis;
     pub(crate) mod v2;
 }
 
 use std::process::Stdio;
 use std::time::Duration;
+
+use common::bin_exit::run_to_exit;
 
 use common::api::{Api, sealed};
 use common::redis::spawn_redis;
@@ -227,21 +230,8 @@ async fn fails_with(args: &[&str], code: i32, needle: &str) {
 }
 
 async fn fails_with_env(args: &[&str], env: &[(&str, &str)], code: i32, needle: &str) {
-    let out = tokio::time::timeout(
-        Duration::from_secs(20),
-        tokio::process::Command::new(BIN)
-            .args(args)
-            .env_remove("ONESHOT_CREATE_TOKEN")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("exits within 20 s")
-    .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    let (status, stderr) = run_to_exit(args, env).await;
+    assert_eq!(status, Some(code), "{args:?}: {stderr}");
     assert!(stderr.contains(needle), "{args:?}: {needle:?} in {stderr}");
     if stderr.starts_with("oneshot-server:") {
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");

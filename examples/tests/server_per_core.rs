@@ -9,6 +9,7 @@
 mod common {
     pub(crate) mod api;
     pub(crate) mod bin;
+    pub(crate) mod bin_exit;
     pub(crate) mod http_response;
     pub(crate) mod local_ip;
     pub(crate) mod redis;
@@ -22,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use common::api::{Api, Sealed, sealed};
-use common::bin::{BIN, command, start, stop_and_read_stderr};
+use common::bin::{command, start, stop_and_read_stderr};
+use common::bin_exit::run_to_exit;
 use common::local_ip::connect_from;
 use common::redis::spawn_redis;
 use common::slow::{assert_holds_share, outcomes, slow_requests, slow_uploads};
@@ -483,29 +485,6 @@ async fn sigterm_drains_every_runtime_and_exits_0() {
     );
 }
 
-/// Runs the binary with `args` until it exits (within 20 s): exit code and
-/// stderr.
-async fn run_bin(args: &[&str]) -> (Option<i32>, String) {
-    let out = tokio::time::timeout(
-        Duration::from_secs(20),
-        tokio::process::Command::new(BIN)
-            .args(args)
-            .env_remove("ONESHOT_CREATE_TOKEN")
-            .env_remove("ONESHOT_REDIS_URL")
-            .env_remove("ONESHOT_POSTGRES_URL")
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("exits within 20 s")
-    .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_address_of_a_per_core_server_is_not_shared() {
     let (mut child, base) = start_per_core(&[]).await;
@@ -513,7 +492,7 @@ async fn the_address_of_a_per_core_server_is_not_shared() {
     // Neither another per-core server (whose SO_REUSEPORT sockets the
     // kernel would let join) nor a multi-thread one can bind it.
     for runtime in ["per-core", "multi-thread"] {
-        let (code, stderr) = run_bin(&["--listen", addr, "--runtime", runtime]).await;
+        let (code, stderr) = run_to_exit(&["--listen", addr, "--runtime", runtime], &[]).await;
         assert_eq!(code, Some(1), "{runtime}: {stderr}");
         assert!(stderr.contains("cannot listen on"), "{runtime}: {stderr}");
         assert!(stderr.contains("in use"), "{runtime}: {stderr}");
@@ -536,7 +515,7 @@ async fn runtime_and_thread_flags_are_checked_and_applied() {
         ),
         (&["--runtime", "sideways"][..], "multi-thread, per-core"),
     ] {
-        let (code, stderr) = run_bin(args).await;
+        let (code, stderr) = run_to_exit(args, &[]).await;
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }

@@ -227,16 +227,19 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         f.write_str("a JSON value")
     }
 
+    // Strings as keys are: a span of the body, or the unescaped text.
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<MemberValue, E> {
-        text(self.body, s).map(MemberValue::Str)
+        KeySeed { body: self.body }
+            .visit_borrowed_str(s)
+            .map(MemberValue::Str)
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<MemberValue, E> {
-        Ok(MemberValue::Str(Text::Owned(s.to_owned())))
+        Visitor::visit_str(KeySeed { body: self.body }, s).map(MemberValue::Str)
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<MemberValue, E> {
-        Ok(MemberValue::Str(Text::Owned(s)))
+        Visitor::visit_string(KeySeed { body: self.body }, s).map(MemberValue::Str)
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<MemberValue, E> {
