@@ -8,7 +8,7 @@
 //! `body` reads request bodies and their fields (`json` parses them), `gate` checks the create
 //! token, `create` is what the create endpoints of both versions share, `v1`
 //! has the handlers of `/api/v1`, `v2` those of `/api/v2/secrets` and
-//! `receipts` those of `/api/v2/receipts`.
+//! `receipts` those of `/api/v2/receipts`; `taken` writes a take's answer.
 
 mod body;
 mod create;
@@ -16,6 +16,7 @@ mod errors;
 mod gate;
 mod json;
 mod receipts;
+mod taken;
 mod v1;
 mod v2;
 

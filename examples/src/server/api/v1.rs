@@ -2,22 +2,21 @@
 //! and the config that both versions share.
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64ct::{Base64UrlUnpadded, Encoding};
 use oneshot_core::store::TakeOutcome;
 use oneshot_core::{Claim, Verifiers, Version};
 
 use super::body::{Fields, invalid};
 use super::create::{self, CreateFields};
+use super::taken::taken;
 use super::{ApiError, StoreOp};
 use crate::server::App;
 use crate::server::logging::IdTag;
 use crate::wire::SMALL_BODY_LIMIT;
 use crate::wire::v1::{
-    CONFIG_PATH, CREATE_PATH, ConfigResponse, CreateRequest, TAKE_PATH, TakeRequest, TakeResponse,
+    CONFIG_PATH, CREATE_PATH, ConfigResponse, CreateRequest, TAKE_PATH, TakeRequest,
 };
 
 /// The routes of version 1.
@@ -48,7 +47,7 @@ async fn create(State(app): State<App>, req: Request) -> Result<Response, ApiErr
     create::store(&app, &FIELDS, &checked, Verifiers::default()).await
 }
 
-/// `POST /api/v1/secrets/take` [`TakeRequest`] → `200` [`TakeResponse`], or
+/// `POST /api/v1/secrets/take` [`TakeRequest`] → `200` [`TakeResponse`](crate::wire::v1::TakeResponse), or
 /// `404 not_found`.
 async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
     let body = Fields::read(&app, req, TakeRequest::FIELDS, SMALL_BODY_LIMIT).await?;
@@ -62,10 +61,7 @@ async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError
     match app.oneshot.take_by_claim(&claim, None).await {
         Ok(TakeOutcome::Taken(envelope)) => {
             tracing::debug!(id = %IdTag(&id), version = "v1", "secret taken");
-            let taken = TakeResponse {
-                envelope: Base64UrlUnpadded::encode_string(&envelope),
-            };
-            Ok((StatusCode::OK, Json(taken)).into_response())
+            Ok(taken(&envelope))
         }
         // A v1 claim never comes with a proof; a secret that needs one was
         // stored through the v2 API, and a v1 client could not open it.

@@ -2,12 +2,11 @@
 //! with their passphrase and receipt verifiers. The receipt routes are in
 //! `receipts`.
 
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
-use axum::{Json, Router};
-use base64ct::{Base64UrlUnpadded, Encoding};
 use oneshot_core::store::TakeOutcome;
 use oneshot_core::{
     Claim, PassphraseProof, PassphraseVerifier, ReceiptVerifier, Verifiers, Version,
@@ -15,12 +14,11 @@ use oneshot_core::{
 
 use super::body::{Fields, invalid};
 use super::create::{self, CreateFields};
+use super::taken::taken;
 use super::{ApiError, StoreOp, receipts};
 use crate::server::App;
 use crate::server::logging::IdTag;
-use crate::wire::v2::{
-    CREATE_PATH, CreateRequest, TAKE_PATH, TakeRequest, TakeResponse, WrongPassphrase,
-};
+use crate::wire::v2::{CREATE_PATH, CreateRequest, TAKE_PATH, TakeRequest, WrongPassphrase};
 use crate::wire::{SMALL_BODY_LIMIT, error_codes as code};
 
 /// The routes of version 2.
@@ -70,7 +68,7 @@ async fn create(State(app): State<App>, req: Request) -> Result<Response, ApiErr
     create::store(&app, &FIELDS, &checked, verifiers).await
 }
 
-/// `POST /api/v2/secrets/take` [`TakeRequest`] → `200` [`TakeResponse`];
+/// `POST /api/v2/secrets/take` [`TakeRequest`] → `200` [`TakeResponse`](crate::wire::v2::TakeResponse);
 /// `404 not_found`; `400 passphrase_required` (nothing counted); `403`
 /// [`WrongPassphrase`] with `attempts_left` (0: it was just destroyed).
 async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError> {
@@ -86,10 +84,7 @@ async fn take(State(app): State<App>, req: Request) -> Result<Response, ApiError
     match app.oneshot.take_by_claim(&claim, proof.as_ref()).await {
         Ok(TakeOutcome::Taken(envelope)) => {
             tracing::debug!(id = %IdTag(&id), version = "v2", "secret taken");
-            let taken = TakeResponse {
-                envelope: Base64UrlUnpadded::encode_string(&envelope),
-            };
-            Ok((StatusCode::OK, Json(taken)).into_response())
+            Ok(taken(&envelope))
         }
         Ok(TakeOutcome::NotFound) => {
             tracing::debug!(id = %IdTag(&id), version = "v2", "take found nothing");
