@@ -6,6 +6,7 @@
 mod common {
     pub(crate) mod api;
     pub(crate) mod bearer;
+    pub(crate) mod bin;
     pub(crate) mod bin_exit;
     pub(crate) mod redis;
     pub(crate) mod v2;
@@ -14,18 +15,16 @@ mod common {
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::bin_exit::run_to_exit;
-
 use common::api::{Api, sealed};
+use common::bin::{command, start, stop_and_read_stderr};
+use common::bin_exit::run_to_exit;
 use common::redis::spawn_redis;
 use common::v2::{V2, V2_KEYS, seal_v2, v2_key};
 use oneshot_examples::wire::ErrorBody;
 use oneshot_examples::wire::v1::ConfigResponse;
 use oneshot_examples::wire::v2::{RECEIPT_PATH, ReceiptRequest};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-
-const BIN: &str = env!("CARGO_BIN_EXE_oneshot-server");
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CREATE_TOKEN: &str = "Bin-create-T0ken~42";
 
@@ -42,50 +41,13 @@ async fn stderr_of(child: &mut tokio::process::Child) -> String {
     logs
 }
 
-/// Starts the server binary with debug logs (stderr as the caller set it),
-/// and waits for the line with its address: returns the child, that line and
-/// the base URL.
-async fn start(mut command: tokio::process::Command) -> (tokio::process::Child, String, String) {
-    let mut child = command
-        .env("RUST_LOG", "debug")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start oneshot-server");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
-        .await
-        .expect("the server prints its address within 10 s")
-        .unwrap();
-    // "oneshot-server: open http://127.0.0.1:PORT/ (in-memory store; Ctrl-C to stop)"
-    let start = line.find("http://").expect(&line);
-    let base = line[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
-    // Keep draining stdout so the server never blocks on a full pipe.
-    tokio::spawn(async move {
-        let mut rest = Vec::new();
-        let _ = stdout.read_to_end(&mut rest).await;
-    });
-    (child, line, base)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_logs_no_secrets_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("create-token");
     std::fs::write(&token_file, format!("\n  {CREATE_TOKEN}  \n")).unwrap();
-    let mut command = tokio::process::Command::new(BIN);
-    command
-        .args([
-            "--listen",
-            "127.0.0.1:0",
+    let mut server = command(
+        &[
             "--max-ttl",
             "2h",
             "--default-ttl",
@@ -97,11 +59,11 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
             "--max-connections",
             "32",
             "--create-token-file",
-        ])
-        .arg(&token_file)
-        .env_remove("ONESHOT_CREATE_TOKEN")
-        .stderr(Stdio::piped());
-    let (mut child, line, base) = start(command).await;
+        ],
+        "debug",
+    );
+    server.arg(&token_file).stderr(Stdio::piped());
+    let (mut child, line, base) = start(server).await;
     assert!(line.contains("in-memory store"), "{line}");
 
     let anon = Api::new(&base);
@@ -168,19 +130,7 @@ async fn serves_logs_no_secrets_and_stops_on_sigterm() {
     assert_eq!((status, &receipt["state"]), (200, &Value::from("read")));
     let v2_create = v2.create_request(None);
 
-    let pid = child.id().expect("running").to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("stops within 10 s of SIGTERM")
-        .unwrap();
-    assert!(status.success(), "clean exit: {status:?}");
-
-    let logs = stderr_of(&mut child).await;
+    let logs = String::from_utf8_lossy(&stop_and_read_stderr(&mut child).await).into_owned();
     assert!(
         logs.contains("secret stored") && logs.contains("secret taken"),
         "{logs}"
@@ -317,12 +267,11 @@ async fn refuses_bad_create_tokens_and_limits_clearly() {
 /// `ONESHOT_CREATE_TOKEN` works like the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_token_from_the_environment() {
-    let mut command = tokio::process::Command::new(BIN);
-    command
-        .args(["--listen", "127.0.0.1:0", "--read-timeout", "1s"])
+    let mut server = command(&["--read-timeout", "1s"], "debug");
+    server
         .env("ONESHOT_CREATE_TOKEN", format!(" {CREATE_TOKEN}\n"))
         .stderr(Stdio::piped());
-    let (mut child, _line, base) = start(command).await;
+    let (mut child, _line, base) = start(server).await;
     // --read-timeout applies: half a request's headers, then silence, is cut.
     let mut stalled = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
         .await
@@ -399,13 +348,22 @@ async fn refuses_bad_configuration_clearly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_from_redis_when_asked() {
     let redis = spawn_redis().await;
-    let mut command = tokio::process::Command::new(BIN);
-    command
-        .args(["--listen", "127.0.0.1:0", "--redis", &redis.url()])
-        .args(["--max-ttl", "7d", "--passphrase-attempts", "2"])
+    let url = redis.url();
+    let mut server = command(
+        &[
+            "--redis",
+            &url,
+            "--max-ttl",
+            "7d",
+            "--passphrase-attempts",
+            "2",
+        ],
+        "debug",
+    );
+    server
         .args(["--receipt-retention", "2h"])
         .stderr(Stdio::null());
-    let (mut child, line, base) = start(command).await;
+    let (mut child, line, base) = start(server).await;
     assert!(line.contains("Redis store"), "{line}");
     let api = Api::new(&base);
     let config = config_of(&api).await;
@@ -485,12 +443,9 @@ async fn config_of(api: &Api) -> ConfigResponse {
 /// secrets as long as --max-ttl says, beyond its own default of 72 h.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defaults_fit_files_and_the_memory_store_follows_max_ttl() {
-    let mut command = tokio::process::Command::new(BIN);
-    command
-        .args(["--listen", "127.0.0.1:0", "--max-ttl", "10d"])
-        .env_remove("ONESHOT_CREATE_TOKEN")
-        .stderr(Stdio::null());
-    let (mut child, _, base) = start(command).await;
+    let mut server = command(&["--max-ttl", "10d"], "debug");
+    server.stderr(Stdio::null());
+    let (mut child, _, base) = start(server).await;
     let api = Api::new(&base);
     let config = config_of(&api).await;
     assert_eq!(config.max_bytes, 10 * 1024 * 1024, "{config:?}");
