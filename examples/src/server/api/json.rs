@@ -129,7 +129,8 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(PAIRWISE_MAX));
+        // serde_json gives no size hint for an object: the list grows as read.
+        let mut members = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed { body: self.body })? {
             let value = map.next_value_seed(ValueSeed { body: self.body })?;
             members.push(Member { key, value });
